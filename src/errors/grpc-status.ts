@@ -1,0 +1,149 @@
+import { Metadata, type ServiceError } from '@grpc/grpc-js';
+import { Any } from '../gen/google/protobuf/any.js';
+import {
+  BadRequest,
+  type BadRequest_FieldViolation,
+  ErrorInfo,
+  PreconditionFailure,
+} from '../gen/google/rpc/error_details.js';
+import { Status } from '../gen/google/rpc/status.js';
+import type { AppError } from './app-error.ts';
+
+/** ErrorInfo.domain of every error this service sends. */
+export const ERROR_DOMAIN = 'herald.users.v1';
+
+/** The trailer that carries the encoded google.rpc.Status. */
+export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
+
+/** Type URLs of the details this service sends. */
+export const TYPE_URLS = {
+  errorInfo: 'type.googleapis.com/google.rpc.ErrorInfo',
+  badRequest: 'type.googleapis.com/google.rpc.BadRequest',
+  preconditionFailure: 'type.googleapis.com/google.rpc.PreconditionFailure',
+} as const;
+
+/**
+ * Upper bound for the encoded Status. Trailers share the client's header
+ * list limit (grpc-js and grpc-go default to 16 KiB, and the value travels
+ * base64-encoded, a third larger), so a request with hundreds of bad fields
+ * must not produce a trailer the client refuses. Violations beyond the
+ * budget are dropped from the end and counted in ErrorInfo.metadata.
+ */
+export const MAX_STATUS_DETAILS_BYTES = 8 * 1024;
+
+/** The grpc-message is capped too: it travels as a header of its own. */
+const MAX_MESSAGE_CHARS = 1024;
+
+function truncate(message: string): string {
+  return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+}
+
+function pack(typeUrl: string, bytes: Uint8Array): Any {
+  return { typeUrl, value: Buffer.from(bytes) };
+}
+
+function buildStatus(err: AppError, message: string, violations: readonly BadRequest_FieldViolation[], dropped: number): Status {
+  const metadata: Record<string, string> = { ...err.metadata };
+  if (dropped > 0) {
+    const before = Number(metadata['omitted_violations'] ?? '0');
+    metadata['omitted_violations'] = String(before + dropped);
+  }
+  const details: Any[] = [
+    pack(TYPE_URLS.errorInfo, ErrorInfo.encode({ reason: err.reason, domain: ERROR_DOMAIN, metadata }).finish()),
+  ];
+  if (violations.length > 0) {
+    details.push(pack(TYPE_URLS.badRequest, BadRequest.encode({ fieldViolations: [...violations] }).finish()));
+  }
+  if (err.precondition.length > 0) {
+    details.push(
+      pack(
+        TYPE_URLS.preconditionFailure,
+        PreconditionFailure.encode({ violations: err.precondition.map((v) => ({ ...v })) }).finish(),
+      ),
+    );
+  }
+  return { code: err.code, message, details };
+}
+
+/**
+ * The google.rpc.Status for an AppError: ErrorInfo (reason, domain,
+ * metadata) always, BadRequest when there are field violations,
+ * PreconditionFailure when a precondition failed. Fits in
+ * {@link MAX_STATUS_DETAILS_BYTES}.
+ */
+export function toStatus(err: AppError): Status {
+  const message = truncate(err.message);
+  const violations = err.violations.map((v) => ({ field: v.field, description: v.description, reason: v.reason }));
+  let kept = violations.length;
+  let status = buildStatus(err, message, violations, 0);
+  while (kept > 0 && Status.encode(status).finish().length > MAX_STATUS_DETAILS_BYTES) {
+    kept = Math.max(0, Math.min(kept - 1, Math.floor(kept * 0.75)));
+    status = buildStatus(err, message, violations.slice(0, kept), violations.length - kept);
+  }
+  return status;
+}
+
+/**
+ * The error to hand to grpc-js (a unary callback, or a stream's `destroy`):
+ * code and message as the call's status, and the encoded google.rpc.Status
+ * in the `grpc-status-details-bin` trailer. Nothing of `cause` is included.
+ */
+export function toServiceError(err: AppError): ServiceError {
+  const status = toStatus(err);
+  const metadata = new Metadata();
+  metadata.set(STATUS_DETAILS_KEY, Buffer.from(Status.encode(status).finish()));
+  return Object.assign(new Error(status.message), {
+    code: err.code,
+    details: status.message,
+    metadata,
+  });
+}
+
+/** The typed details of a google.rpc.Status, as a client reads them. */
+export interface StatusDetails {
+  readonly code: number;
+  readonly message: string;
+  readonly errorInfo?: ErrorInfo;
+  readonly badRequest?: BadRequest;
+  readonly preconditionFailure?: PreconditionFailure;
+  /** Details of types this decoder does not know, left packed. */
+  readonly other: readonly Any[];
+}
+
+/**
+ * Reads `grpc-status-details-bin` from a call's trailers (a client's
+ * `ServiceError.metadata`). Undefined when the trailer is absent; throws
+ * when it is present but not a google.rpc.Status.
+ */
+export function decodeStatusDetails(metadata: Metadata): StatusDetails | undefined {
+  const raw = metadata.get(STATUS_DETAILS_KEY)[0];
+  if (raw === undefined) return undefined;
+  const status = Status.decode(typeof raw === 'string' ? Buffer.from(raw, 'base64') : raw);
+  let errorInfo: ErrorInfo | undefined;
+  let badRequest: BadRequest | undefined;
+  let preconditionFailure: PreconditionFailure | undefined;
+  const other: Any[] = [];
+  for (const detail of status.details) {
+    switch (detail.typeUrl) {
+      case TYPE_URLS.errorInfo:
+        errorInfo = ErrorInfo.decode(detail.value);
+        break;
+      case TYPE_URLS.badRequest:
+        badRequest = BadRequest.decode(detail.value);
+        break;
+      case TYPE_URLS.preconditionFailure:
+        preconditionFailure = PreconditionFailure.decode(detail.value);
+        break;
+      default:
+        other.push(detail);
+    }
+  }
+  return {
+    code: status.code,
+    message: status.message,
+    ...(errorInfo === undefined ? {} : { errorInfo }),
+    ...(badRequest === undefined ? {} : { badRequest }),
+    ...(preconditionFailure === undefined ? {} : { preconditionFailure }),
+    other,
+  };
+}

@@ -1,0 +1,117 @@
+import {
+  MongoClientClosedError,
+  MongoError,
+  MongoErrorLabel,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  MongoServerClosedError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+} from 'mongodb';
+import { AppError } from './app-error.ts';
+
+/**
+ * Server error codes (src/mongo/base/error_codes.yml) that mean "no usable
+ * primary right now": elections, step-downs, shutdowns, unreachable hosts.
+ * The driver retries these once for retryable writes; seen here, they
+ * outlived that retry.
+ */
+const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([
+  6, // HostUnreachable
+  7, // HostNotFound
+  64, // WriteConcernFailed (majority not confirmed in time)
+  89, // NetworkTimeout
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  9001, // SocketException
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
+/** Codes for an operation that ran out of its server-side time budget. */
+const TIMEOUT_CODES: ReadonlySet<number> = new Set([
+  50, // MaxTimeMSExpired
+  262, // ExceededTimeLimit
+]);
+
+/** Codes for losing a race with a concurrent write. */
+const CONFLICT_CODES: ReadonlySet<number> = new Set([
+  112, // WriteConflict
+  11000, // DuplicateKey
+  11001, // DuplicateKey (legacy)
+]);
+
+/** Driver-internal errors that are exported by name only. */
+const UNAVAILABLE_NAMES: ReadonlySet<string> = new Set(['MongoWaitQueueTimeoutError']);
+const CLOSED_NAMES: ReadonlySet<string> = new Set(['MongoPoolClosedError']);
+
+/**
+ * True for an error thrown by the MongoDB driver. The name check also
+ * catches errors from a second copy of the driver in node_modules, whose
+ * classes `instanceof` does not see.
+ */
+export function isMongoError(err: unknown): err is Error {
+  return err instanceof MongoError || (err instanceof Error && err.name.startsWith('Mongo'));
+}
+
+function numericCode(err: Error): number | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function hasLabel(err: Error, label: string): boolean {
+  const labels = (err as { errorLabels?: unknown }).errorLabels;
+  return Array.isArray(labels) && labels.includes(label);
+}
+
+/**
+ * Maps a MongoDB driver error to the AppError the client sees. The driver's
+ * own message never goes on the wire (it names hosts and may quote values);
+ * it stays on the AppError as `cause`, for the log.
+ *
+ * - client closed (our own shutdown) → UNAVAILABLE / SHUTTING_DOWN
+ * - server selection timeout, network errors, pool cleared, not connected,
+ *   no primary (elections, step-downs) → UNAVAILABLE / DATABASE_UNAVAILABLE
+ * - CSOT timeout, MaxTimeMSExpired (50) → DEADLINE_EXCEEDED
+ * - WriteConflict (112), a TransientTransactionError label left after the
+ *   driver's retries, and duplicate key (11000) → ABORTED / WRITE_CONFLICT.
+ *   The service never inserts an id that may exist except by upsert, so a
+ *   duplicate key means two concurrent upserts of the same new id raced;
+ *   retrying the call is safe and succeeds. ALREADY_EXISTS would be wrong:
+ *   no client call asks to create something that must not exist.
+ * - anything else → INTERNAL
+ */
+export function fromMongoError(err: unknown): AppError {
+  if (!(err instanceof Error)) return AppError.internal(err);
+  const cause = { cause: err };
+  if (
+    err instanceof MongoClientClosedError ||
+    err instanceof MongoTopologyClosedError ||
+    CLOSED_NAMES.has(err.name)
+  ) {
+    return new AppError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance', cause);
+  }
+  const code = numericCode(err);
+  if (err instanceof MongoOperationTimeoutError || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    return new AppError('DEADLINE_EXCEEDED', 'the database operation ran out of time', cause);
+  }
+  if (
+    err instanceof MongoServerSelectionError ||
+    err instanceof MongoNetworkError ||
+    err instanceof MongoNotConnectedError ||
+    err instanceof MongoServerClosedError ||
+    UNAVAILABLE_NAMES.has(err.name) ||
+    hasLabel(err, MongoErrorLabel.SystemOverloadedError) ||
+    (code !== undefined && UNAVAILABLE_CODES.has(code))
+  ) {
+    return new AppError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry with backoff', cause);
+  }
+  if ((code !== undefined && CONFLICT_CODES.has(code)) || hasLabel(err, MongoErrorLabel.TransientTransactionError)) {
+    return new AppError('WRITE_CONFLICT', 'a concurrent write to the same data won; retry the call', cause);
+  }
+  return AppError.internal(err);
+}

@@ -1,0 +1,73 @@
+import { status } from '@grpc/grpc-js';
+
+/**
+ * Every reason this service puts in `google.rpc.ErrorInfo.reason`, with the
+ * gRPC code it always travels with. Clients switch on the reason, so a reason
+ * never changes meaning once released; add new ones instead.
+ *
+ * Each code follows the gRPC status code guide: ABORTED for a failed
+ * test-and-set or a lost race (retry the whole read-modify-write),
+ * UNAVAILABLE for conditions a plain retry with backoff may clear.
+ */
+export const REASONS = {
+  INVALID_ARGUMENT: {
+    code: status.INVALID_ARGUMENT,
+    description:
+      'One or more request fields break the rules in the API documentation; a BadRequest detail lists each problem.',
+  },
+  USER_NOT_FOUND: {
+    code: status.NOT_FOUND,
+    description: 'No user with the given user_id exists.',
+  },
+  CHANNEL_DATA_NOT_FOUND: {
+    code: status.NOT_FOUND,
+    description: 'The user has no data stored for the given channel_id.',
+  },
+  PREFERENCE_SET_NOT_FOUND: {
+    code: status.NOT_FOUND,
+    description: 'The user has no preference set with the given id.',
+  },
+  VERSION_MISMATCH: {
+    code: status.ABORTED,
+    description:
+      'expected_version does not equal the stored version (or nothing is stored); read again and retry with the new version.',
+  },
+  WRITE_CONFLICT: {
+    code: status.ABORTED,
+    description:
+      'A concurrent write to the same data won and the database retries ran out; retrying the call is safe.',
+  },
+  DATABASE_UNAVAILABLE: {
+    code: status.UNAVAILABLE,
+    description: 'The database could not be reached or has no primary right now; retry with backoff.',
+  },
+  DEADLINE_EXCEEDED: {
+    code: status.DEADLINE_EXCEEDED,
+    description: 'The operation ran out of time before it finished; it may or may not have taken effect.',
+  },
+  UNAUTHENTICATED: {
+    code: status.UNAUTHENTICATED,
+    description: 'The call carries no valid credentials.',
+  },
+  SHUTTING_DOWN: {
+    code: status.UNAVAILABLE,
+    description: 'The server is shutting down and takes no new work; retry on another instance.',
+  },
+  INTERNAL: {
+    code: status.INTERNAL,
+    description: 'An unexpected error on the server; it has been logged.',
+  },
+} as const;
+
+/** A key of {@link REASONS}. */
+export type Reason = keyof typeof REASONS;
+
+/** The reasons that go with NOT_FOUND, for `AppError.notFound`. */
+export type NotFoundReason = {
+  [K in Reason]: (typeof REASONS)[K]['code'] extends status.NOT_FOUND ? K : never;
+}[Reason];
+
+/** Narrows a string to a catalogue reason. */
+export function isReason(value: string): value is Reason {
+  return Object.prototype.hasOwnProperty.call(REASONS, value);
+}
