@@ -1,0 +1,107 @@
+import type {
+  ListUsersRequest,
+  SetChannelDataRequest,
+  SetPreferencesRequest,
+} from '../../gen/herald/users/v1/users_service.js';
+import type { ListUsersQuery, PreferenceSetInput, SetChannelDataCommand, SetPreferencesCommand } from '../model.ts';
+import { readPageToken } from '../page-token.ts';
+import { checkData } from './identify.ts';
+import { checkPreferenceSet, checkPreferenceSetId } from './preferences.ts';
+import { checkExpectedVersion, checkSlug, checkUserId } from './strings.ts';
+import { Violations } from './violations.ts';
+
+/** ListUsers' page size when the caller sends 0. */
+export const DEFAULT_PAGE_SIZE = 50;
+/** ListUsers' largest page. */
+export const MAX_PAGE_SIZE = 1000;
+
+/** Shown when a check said nothing yet returned nothing: a bug here, not the caller's. */
+function lost(): never {
+  throw new Error('unreachable: validation lost a violation');
+}
+
+/** A user id naming an existing user (`field` for the violation path). */
+export function validateUserRef(userId: string, field = 'user_id'): string {
+  const v = new Violations();
+  const id = checkUserId(userId, field, v);
+  v.throwIfAny();
+  return id ?? lost();
+}
+
+/** GetChannelData and UnsetChannelData: both ids checked at once. */
+export function validateChannelRef(req: { readonly userId: string; readonly channelId: string }): {
+  userId: string;
+  channelId: string;
+} {
+  const v = new Violations();
+  const userId = checkUserId(req.userId, 'user_id', v);
+  const channelId = checkSlug(req.channelId, 'channel_id', v, 'channel id');
+  v.throwIfAny();
+  return { userId: userId ?? lost(), channelId: channelId ?? lost() };
+}
+
+/** SetChannelData: ids, the required `data` and `expected_version`. */
+export function validateSetChannelData(req: SetChannelDataRequest): SetChannelDataCommand {
+  const v = new Violations();
+  const userId = checkUserId(req.userId, 'user_id', v);
+  const channelId = checkSlug(req.channelId, 'channel_id', v, 'channel id');
+  const data = checkData(req.data, 'data', v);
+  const expectedVersion = checkExpectedVersion(req.expectedVersion, 'expected_version', v);
+  v.throwIfAny();
+  return {
+    userId: userId ?? lost(),
+    channelId: channelId ?? lost(),
+    data: data ?? lost(),
+    ...(expectedVersion === undefined ? {} : { expectedVersion }),
+  };
+}
+
+/** GetPreferences: the user id, and the set id ("" means "default"). */
+export function validatePreferenceSetRef(req: { readonly userId: string; readonly preferenceSetId: string }): {
+  userId: string;
+  setId: string;
+} {
+  const v = new Violations();
+  const userId = checkUserId(req.userId, 'user_id', v);
+  const setId = checkPreferenceSetId(req.preferenceSetId, 'preference_set_id', v);
+  v.throwIfAny();
+  return { userId: userId ?? lost(), setId: setId ?? lost() };
+}
+
+/** SetPreferences: the user id, the required set and `expected_version`. */
+export function validateSetPreferences(req: SetPreferencesRequest): SetPreferencesCommand {
+  const v = new Violations();
+  const userId = checkUserId(req.userId, 'user_id', v);
+  let set: PreferenceSetInput | undefined;
+  if (req.preferenceSet === undefined) {
+    v.add('preference_set', 'REQUIRED', 'is required: send the set, e.g. {"id": "default"}');
+  } else {
+    set = checkPreferenceSet(req.preferenceSet, 'preference_set', v);
+  }
+  const expectedVersion = checkExpectedVersion(req.expectedVersion, 'expected_version', v);
+  v.throwIfAny();
+  return {
+    userId: userId ?? lost(),
+    set: set ?? lost(),
+    ...(expectedVersion === undefined ? {} : { expectedVersion }),
+  };
+}
+
+/**
+ * ListUsers: page_size 0 means 50; 1 to 1000 as given; anything else is an
+ * error, not silently clamped, so a caller's bug shows. page_token "" starts
+ * at the beginning.
+ */
+export function validateListUsers(req: ListUsersRequest): ListUsersQuery {
+  const v = new Violations();
+  const { pageSize, pageToken } = req;
+  if (!Number.isInteger(pageSize) || pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
+    v.add('page_size', 'OUT_OF_RANGE', `must be 0 (the default, ${DEFAULT_PAGE_SIZE}) or 1 to ${MAX_PAGE_SIZE}, got ${pageSize}`);
+  }
+  const position = pageToken === '' ? undefined : readPageToken(pageToken, 'page_token', v);
+  v.throwIfAny();
+  return {
+    pageSize: pageSize === 0 ? DEFAULT_PAGE_SIZE : pageSize,
+    ...(position === undefined ? {} : { after: position.after }),
+  };
+}
