@@ -1,0 +1,109 @@
+/**
+ * Configuration from environment variables, checked once at start-up. Every
+ * bad value is reported, each with the variable, the rule and the value.
+ */
+
+/** The service's settings. */
+export interface Config {
+  /** Interface to listen on. */
+  host: string;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** MongoDB connection string; undefined starts an embedded replica set. */
+  mongodbUri: string | undefined;
+  /** Database holding the users. */
+  mongodbDatabase: string;
+  /** Where the embedded MongoDB keeps its data between runs. */
+  embeddedMongoDir: string;
+  /** pino level. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Largest request message accepted, in bytes. */
+  maxReceiveMessageBytes: number;
+  /** How long shutdown waits for calls in flight before cancelling them. */
+  shutdownGraceMs: number;
+  /** How long MongoDB server selection may take before a call fails UNAVAILABLE. */
+  mongodbServerSelectionTimeoutMs: number;
+}
+
+/** Thrown when the environment holds bad values; lists all of them. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The documented defaults; the README's table lists the same values. */
+export const DEFAULTS = {
+  HOST: '0.0.0.0',
+  PORT: 50051,
+  MONGODB_DATABASE: 'users',
+  EMBEDDED_MONGO_DIR: '.data/mongo',
+  LOG_LEVEL: 'info',
+  GRPC_MAX_RECEIVE_MESSAGE_BYTES: 4 * 1024 * 1024,
+  SHUTDOWN_GRACE_MS: 10_000,
+  MONGODB_SERVER_SELECTION_TIMEOUT_MS: 5_000,
+} as const;
+
+/** Reads and checks the configuration from `env`; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}; got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const mongodbUri = env['MONGODB_URI'] === '' ? undefined : env['MONGODB_URI'];
+  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    problems.push('MONGODB_URI must start with mongodb:// or mongodb+srv://; got a value that does not');
+  }
+
+  const database = env['MONGODB_DATABASE'] ?? DEFAULTS.MONGODB_DATABASE;
+  // MongoDB forbids these characters in database names on every platform.
+  if (database === '' || database.length > 63 || /[/\\. "$*<>:|?\0]/.test(database)) {
+    problems.push(
+      `MONGODB_DATABASE must be 1 to 63 characters without / \\ . space " $ * < > : | ? or NUL; got ${JSON.stringify(database)}`,
+    );
+  }
+
+  const logLevel = env['LOG_LEVEL'] ?? DEFAULTS.LOG_LEVEL;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}`);
+  }
+
+  const host = env['HOST'] ?? DEFAULTS.HOST;
+  if (host.trim() === '') problems.push('HOST must not be empty');
+
+  const config: Config = {
+    host,
+    port: integer('PORT', DEFAULTS.PORT, 0, 65_535),
+    mongodbUri,
+    mongodbDatabase: database,
+    embeddedMongoDir: env['EMBEDDED_MONGO_DIR'] || DEFAULTS.EMBEDDED_MONGO_DIR,
+    logLevel: logLevel as Config['logLevel'],
+    maxReceiveMessageBytes: integer(
+      'GRPC_MAX_RECEIVE_MESSAGE_BYTES',
+      DEFAULTS.GRPC_MAX_RECEIVE_MESSAGE_BYTES,
+      1024,
+      64 * 1024 * 1024,
+    ),
+    shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', DEFAULTS.SHUTDOWN_GRACE_MS, 0, 300_000),
+    mongodbServerSelectionTimeoutMs: integer(
+      'MONGODB_SERVER_SELECTION_TIMEOUT_MS',
+      DEFAULTS.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+      100,
+      120_000,
+    ),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

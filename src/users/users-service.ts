@@ -1,0 +1,123 @@
+/**
+ * The users domain: validates each request, applies the rules of identify,
+ * get, list and delete, channel data and preference sets, and shapes the
+ * errors. It knows neither gRPC transport details nor MongoDB.
+ */
+import type {
+  DeleteUserRequest,
+  GetChannelDataRequest,
+  GetPreferencesRequest,
+  GetUserRequest,
+  IdentifyUserRequest,
+  ListPreferencesRequest,
+  ListUsersRequest,
+  SetChannelDataRequest,
+  SetPreferencesRequest,
+  UnsetChannelDataRequest,
+} from '../gen/herald/users/v1/users_service.js';
+import type { ChannelDataRecord, PreferenceSetRecord, UserRecord } from './model.ts';
+import type { ChannelDataStore } from './channel-data-store.ts';
+import type { PreferenceStore } from './preference-store.ts';
+import type { IdentifyOutcome, UserStore } from './user-store.ts';
+import { encodePageToken } from './page-token.ts';
+import {
+  validateChannelRef,
+  validateIdentifyUser,
+  validateListUsers,
+  validatePreferenceSetRef,
+  validateSetChannelData,
+  validateSetPreferences,
+  validateUserRef,
+} from './validation/index.ts';
+import { channelDataNotFound, preferenceSetNotFound, userNotFound } from './not-found.ts';
+
+/** One page of users and the token of the next, empty on the last page. */
+export interface UsersPageResult {
+  users: UserRecord[];
+  nextPageToken: string;
+}
+
+/** The stores the service works through. */
+export interface UsersStores {
+  users: UserStore;
+  channelData: ChannelDataStore;
+  preferences: PreferenceStore;
+}
+
+/** The users domain service. */
+export class UsersService {
+  constructor(private readonly stores: UsersStores) {}
+
+  /** Creates or updates a user; see IdentifyUser in the proto. */
+  identifyUser(request: IdentifyUserRequest): Promise<IdentifyOutcome> {
+    return this.stores.users.identify(validateIdentifyUser(request));
+  }
+
+  /** One user; NOT_FOUND when missing. */
+  async getUser(request: GetUserRequest): Promise<UserRecord> {
+    const userId = validateUserRef(request.userId);
+    const user = await this.stores.users.get(userId);
+    if (user === null) throw userNotFound(userId);
+    return user;
+  }
+
+  /** A page of users in ascending order of id. */
+  async listUsers(request: ListUsersRequest): Promise<UsersPageResult> {
+    const page = await this.stores.users.list(validateListUsers(request));
+    return {
+      users: page.users,
+      nextPageToken: page.nextAfter === undefined ? '' : encodePageToken(page.nextAfter),
+    };
+  }
+
+  /** Deletes a user with their channel data and preferences; NOT_FOUND when missing. */
+  async deleteUser(request: DeleteUserRequest): Promise<void> {
+    const userId = validateUserRef(request.userId);
+    if (!(await this.stores.users.delete(userId))) throw userNotFound(userId);
+  }
+
+  /** One channel's data; NOT_FOUND names whether the user or the data is missing. */
+  async getChannelData(request: GetChannelDataRequest): Promise<ChannelDataRecord> {
+    const { userId, channelId } = validateChannelRef(request);
+    const record = await this.stores.channelData.get(userId, channelId);
+    if (record !== null) return record;
+    await this.requireUser(userId);
+    throw channelDataNotFound(userId, channelId);
+  }
+
+  /** Replaces one channel's data. */
+  setChannelData(request: SetChannelDataRequest): Promise<ChannelDataRecord> {
+    return this.stores.channelData.set(validateSetChannelData(request));
+  }
+
+  /** Removes one channel's data. */
+  async unsetChannelData(request: UnsetChannelDataRequest): Promise<void> {
+    const { userId, channelId } = validateChannelRef(request);
+    await this.stores.channelData.unset(userId, channelId);
+  }
+
+  /** One preference set; NOT_FOUND names whether the user or the set is missing. */
+  async getPreferences(request: GetPreferencesRequest): Promise<PreferenceSetRecord> {
+    const { userId, setId } = validatePreferenceSetRef(request);
+    const record = await this.stores.preferences.get(userId, setId);
+    if (record !== null) return record;
+    await this.requireUser(userId);
+    throw preferenceSetNotFound(userId, setId);
+  }
+
+  /** Replaces one preference set. */
+  setPreferences(request: SetPreferencesRequest): Promise<PreferenceSetRecord> {
+    return this.stores.preferences.set(validateSetPreferences(request));
+  }
+
+  /** All of a user's preference sets. */
+  async listPreferences(request: ListPreferencesRequest): Promise<PreferenceSetRecord[]> {
+    const userId = validateUserRef(request.userId);
+    await this.requireUser(userId);
+    return this.stores.preferences.list(userId);
+  }
+
+  private async requireUser(userId: string): Promise<void> {
+    if (!(await this.stores.users.exists(userId))) throw userNotFound(userId);
+  }
+}
