@@ -1,0 +1,129 @@
+/**
+ * Starts the real service for integration tests: the same startApp as
+ * main.ts, bound to 127.0.0.1 port 0, on a database of the test file's own
+ * (from the run's MongoDB), with its log lines captured for assertions.
+ */
+import { Writable } from 'node:stream';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { afterAll, expect } from 'vitest';
+import { startApp, type RunningApp } from '../../src/app.ts';
+import { decodeStatusDetails, type StatusDetails } from '../../src/errors/grpc-status.ts';
+import {
+  DeleteUserRequest,
+  GetChannelDataRequest,
+  GetPreferencesRequest,
+  GetUserRequest,
+  IdentifyUserRequest,
+  ListPreferencesRequest,
+  ListUsersRequest,
+  SetChannelDataRequest,
+  SetPreferencesRequest,
+  UnsetChannelDataRequest,
+  UsersServiceClient,
+  type DeepPartial,
+} from '../../src/gen/herald/users/v1/users_service.js';
+import { createLogger } from '../../src/logger.ts';
+import { openTestDatabase, type TestDatabase } from '../support/mongo.ts';
+
+/** Calls one unary method and resolves with its response. */
+type Unary<Req, Res> = (request: Req, metadata: Metadata, callback: (error: ServiceError | null, response: Res) => void) => unknown;
+
+function call<Req, Res>(method: Unary<Req, Res>, request: Req, metadata = new Metadata()): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method(request, metadata, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+/** Promise-returning calls that accept partial requests, as a caller would write them. */
+export function usersApi(client: UsersServiceClient) {
+  return {
+    identifyUser: (r: DeepPartial<IdentifyUserRequest>, md?: Metadata) =>
+      call(client.identifyUser.bind(client), IdentifyUserRequest.fromPartial(r), md),
+    getUser: (r: DeepPartial<GetUserRequest>) => call(client.getUser.bind(client), GetUserRequest.fromPartial(r)),
+    listUsers: (r: DeepPartial<ListUsersRequest>) => call(client.listUsers.bind(client), ListUsersRequest.fromPartial(r)),
+    deleteUser: (r: DeepPartial<DeleteUserRequest>) =>
+      call(client.deleteUser.bind(client), DeleteUserRequest.fromPartial(r)),
+    getChannelData: (r: DeepPartial<GetChannelDataRequest>) =>
+      call(client.getChannelData.bind(client), GetChannelDataRequest.fromPartial(r)),
+    setChannelData: (r: DeepPartial<SetChannelDataRequest>) =>
+      call(client.setChannelData.bind(client), SetChannelDataRequest.fromPartial(r)),
+    unsetChannelData: (r: DeepPartial<UnsetChannelDataRequest>) =>
+      call(client.unsetChannelData.bind(client), UnsetChannelDataRequest.fromPartial(r)),
+    getPreferences: (r: DeepPartial<GetPreferencesRequest>) =>
+      call(client.getPreferences.bind(client), GetPreferencesRequest.fromPartial(r)),
+    setPreferences: (r: DeepPartial<SetPreferencesRequest>) =>
+      call(client.setPreferences.bind(client), SetPreferencesRequest.fromPartial(r)),
+    listPreferences: (r: DeepPartial<ListPreferencesRequest>) =>
+      call(client.listPreferences.bind(client), ListPreferencesRequest.fromPartial(r)),
+  };
+}
+
+/** A running service, a client of it, its database and its log. */
+export interface TestService {
+  readonly app: RunningApp;
+  readonly address: string;
+  readonly client: UsersServiceClient;
+  readonly api: ReturnType<typeof usersApi>;
+  readonly mongo: TestDatabase;
+  /** Every log line so far, parsed. */
+  readonly logs: Record<string, unknown>[];
+  /** Stops the service (idempotent); the file's afterAll calls it too. */
+  stop(): Promise<void>;
+}
+
+/** Options for {@link startTestService}. */
+export interface TestServiceOptions {
+  shutdownGraceMs?: number;
+  maxReceiveMessageBytes?: number;
+}
+
+/**
+ * Starts the service on its own database; stopped and dropped after the
+ * file's tests. Call it at the top level of a test file (awaited).
+ */
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
+  const mongo = await openTestDatabase();
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logs.push(JSON.parse(line));
+      done();
+    },
+  });
+  const app = await startApp({
+    mongodbUri: mongo.uri,
+    mongodbDatabase: mongo.dbName,
+    host: '127.0.0.1',
+    port: 0,
+    maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
+    shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
+    mongodbServerSelectionTimeoutMs: 5_000,
+    logger: createLogger('info', sink),
+  });
+  const address = `127.0.0.1:${app.port}`;
+  const client = new UsersServiceClient(address, credentials.createInsecure());
+  let stopped: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopped ??= (async () => {
+      client.close();
+      await app.stop();
+      await mongo.close();
+    })();
+    return stopped;
+  };
+  afterAll(stop);
+  return { app, address, client, api: usersApi(client), mongo: mongo, logs, stop };
+}
+
+/** The failed call's code and decoded details; fails the test if the call succeeded. */
+export async function grpcError(
+  promise: Promise<unknown>,
+): Promise<{ error: ServiceError; details: StatusDetails }> {
+  const error = await promise.then(
+    () => expect.fail('the call succeeded but an error was expected'),
+    (thrown: unknown) => thrown as ServiceError,
+  );
+  const details = decodeStatusDetails(error.metadata);
+  if (details === undefined) return expect.fail(`no grpc-status-details-bin on ${error.code}: ${error.details}`);
+  return { error, details };
+}
