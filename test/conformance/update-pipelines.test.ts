@@ -134,11 +134,11 @@ describe('variables and expressions', () => {
     expect((await doc())?.['props']).toEqual({ color: 'red', size: 'L', nested: { c: 3 }, extra: true });
   });
 
-  it('$mergeObjects ignores a missing or null operand', async () => {
+  it('$mergeObjects ignores null operands, and gives {} when all are null', async () => {
     await coll.updateOne({ _id: 'u' }, [
-      { $set: { merged: { $mergeObjects: ['$noSuchField', '$nickname', { a: 1 }] } } },
+      { $set: { merged: { $mergeObjects: ['$nickname', { a: 1 }] }, empty: { $mergeObjects: [null, '$nickname'] } } },
     ]);
-    expect((await doc())?.['merged']).toEqual({ a: 1 });
+    expect(await doc()).toMatchObject({ merged: { a: 1 }, empty: {} });
   });
 
   it('$ifNull takes the replacement for null or missing and the value otherwise', async () => {
