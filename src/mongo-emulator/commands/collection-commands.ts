@@ -1,6 +1,6 @@
 /**
- * Namespace commands: create, drop, dropDatabase, listCollections and
- * count. Collections also come into being implicitly on first write.
+ * Namespace commands: create, drop, dropDatabase, listDatabases,
+ * listCollections and count. Collections also come into being implicitly on first write.
  */
 import { Long } from 'bson';
 import type { Doc } from '../bson/bson-types.ts';
@@ -38,6 +38,15 @@ function dropDatabase(ctx: CommandContext): Doc {
   return { ok: 1 };
 }
 
+function listDatabases(ctx: CommandContext): Doc {
+  const filter = compileFilter(optionalDoc(ctx.command, 'filter'));
+  const nameOnly = optionalBoolean(ctx.command, 'nameOnly', false);
+  const databases = [...ctx.server.catalog.databases.keys()]
+    .map((name): Doc => (nameOnly ? { name } : { name, sizeOnDisk: 0, empty: false }))
+    .filter(filter);
+  return nameOnly ? { databases, ok: 1 } : { databases, totalSize: 0, totalSizeMb: 0, ok: 1 };
+}
+
 function listCollections(ctx: CommandContext): Doc {
   const filter = compileFilter(optionalDoc(ctx.command, 'filter'));
   const nameOnly = optionalBoolean(ctx.command, 'nameOnly', false);
@@ -70,7 +79,7 @@ function count(ctx: CommandContext): Doc {
   return { n, ok: 1 };
 }
 
-/** create, drop, dropDatabase, listCollections, count. */
+/** create, drop, dropDatabase, listDatabases, listCollections, count. */
 export const collectionCommands: Record<string, CommandSpec> = {
   create: {
     handler: create,
@@ -79,6 +88,7 @@ export const collectionCommands: Record<string, CommandSpec> = {
   },
   drop: { handler: drop, fields: [], inTransaction: false },
   dropDatabase: { handler: dropDatabase, fields: [], inTransaction: false },
+  listDatabases: { handler: listDatabases, fields: ['filter', 'nameOnly', 'authorizedDatabases'], inTransaction: false },
   listCollections: { handler: listCollections, fields: ['filter', 'nameOnly', 'authorizedCollections', 'cursor'], inTransaction: false },
   count: { handler: count, fields: ['query', 'skip', 'limit', 'hint', 'collation', 'fields'], inTransaction: false },
 };

@@ -14,6 +14,7 @@ import { cloneDoc } from '../bson/clone.ts';
 import { CommandError, ErrorCode } from '../errors.ts';
 import { mingoOptions } from '../query/mingo-context.ts';
 import { finalizeDoc } from './document-rules.ts';
+import { checkOperators } from './operator-checks.ts';
 import { substituteSystemVariables, type SystemVariables } from './system-variables.ts';
 import type { UpdateSpec } from './update-spec.ts';
 import { formatValue } from '../storage/unique-index.ts';
@@ -44,7 +45,7 @@ function usesPositional(operators: Doc): boolean {
 
 function applyOperators(operators: Doc, doc: Doc, ctx: UpdateContext): Doc {
   const modifier: Doc = {};
-  for (const [operator, fields] of Object.entries(operators)) {
+  for (const [operator, fields] of Object.entries(checkOperators(operators, doc, ctx.isInsert))) {
     if (operator === '$setOnInsert') {
       if (ctx.isInsert) modifier['$set'] = { ...(modifier['$set'] as Doc | undefined), ...(fields as Doc) };
     } else if (operator === '$currentDate') {
