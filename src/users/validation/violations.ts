@@ -43,9 +43,12 @@ export function quote(value: string): string {
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** `properties.plan` for identifier-like keys, `properties["a b"]` otherwise. */
+/**
+ * `properties.plan` for short identifier-like keys, `properties["a b"]`
+ * otherwise (cut like {@link quote} when long).
+ */
 export function objectPath(parent: string, key: string): string {
-  return IDENTIFIER.test(key) ? `${parent}.${key}` : mapPath(parent, key);
+  return key.length <= MAX_QUOTED_CHARS && IDENTIFIER.test(key) ? `${parent}.${key}` : mapPath(parent, key);
 }
 
 /** `workflows["new-comment"]`: how a map entry is named in a field path. */
