@@ -50,12 +50,42 @@ const UNAVAILABLE_NAMES: ReadonlySet<string> = new Set(['MongoWaitQueueTimeoutEr
 const CLOSED_NAMES: ReadonlySet<string> = new Set(['MongoPoolClosedError']);
 
 /**
- * True for an error thrown by the MongoDB driver. The name check also
- * catches errors from a second copy of the driver in node_modules, whose
- * classes `instanceof` does not see.
+ * Node socket error codes. The driver lets some of them through unwrapped
+ * (an EPIPE from writing to a socket the server has just closed), and the
+ * service does no network I/O of its own besides MongoDB.
+ */
+const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set([
+  'EPIPE',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+]);
+
+/** True for a Node socket error, directly or as the cause of another error. */
+function isSocketError(err: unknown): boolean {
+  for (let current = err, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && SOCKET_ERROR_CODES.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/**
+ * True for an error thrown by the MongoDB driver, or a socket error it let
+ * through. The name check also catches errors from a second copy of the
+ * driver in node_modules, whose classes `instanceof` does not see.
  */
 export function isMongoError(err: unknown): err is Error {
-  return err instanceof MongoError || (err instanceof Error && err.name.startsWith('Mongo'));
+  return (
+    err instanceof MongoError ||
+    (err instanceof Error && err.name.startsWith('Mongo')) ||
+    isSocketError(err)
+  );
 }
 
 function numericCode(err: Error): number | undefined {
@@ -74,8 +104,9 @@ function hasLabel(err: Error, label: string): boolean {
  * it stays on the AppError as `cause`, for the log.
  *
  * - client closed (our own shutdown) → UNAVAILABLE / SHUTTING_DOWN
- * - server selection timeout, network errors, pool cleared, not connected,
- *   no primary (elections, step-downs) → UNAVAILABLE / DATABASE_UNAVAILABLE
+ * - server selection timeout, network errors (the driver's, or a bare socket
+ *   error such as EPIPE), pool cleared, not connected, no primary
+ *   (elections, step-downs) → UNAVAILABLE / DATABASE_UNAVAILABLE
  * - CSOT timeout, MaxTimeMSExpired (50) → DEADLINE_EXCEEDED
  * - WriteConflict (112), a TransientTransactionError label left after the
  *   driver's retries, and duplicate key (11000) → ABORTED / WRITE_CONFLICT.
@@ -105,6 +136,7 @@ export function fromMongoError(err: unknown): AppError {
     err instanceof MongoNotConnectedError ||
     err instanceof MongoServerClosedError ||
     UNAVAILABLE_NAMES.has(err.name) ||
+    isSocketError(err) ||
     hasLabel(err, MongoErrorLabel.SystemOverloadedError) ||
     (code !== undefined && UNAVAILABLE_CODES.has(code))
   ) {

@@ -100,4 +100,20 @@ describe('fromMongoError', () => {
     expect(isMongoError(new Error('x'))).toBe(false);
     expect(isMongoError({ name: 'MongoError' })).toBe(false);
   });
+
+  it.each(['EPIPE', 'ECONNRESET', 'ECONNREFUSED'])(
+    'maps a bare socket error (%s) the driver let through to UNAVAILABLE, directly or as a cause',
+    (code) => {
+      const socket = Object.assign(new Error('This socket has been ended by the other party'), { code });
+      expect(isMongoError(socket)).toBe(true);
+      expect(fromMongoError(socket).reason).toBe('DATABASE_UNAVAILABLE');
+      const wrapped = new Error('write failed', { cause: socket });
+      expect(fromMongoError(wrapped).reason).toBe('DATABASE_UNAVAILABLE');
+    },
+  );
+
+  it('does not take other Node errors for socket errors', () => {
+    const missing = Object.assign(new Error('no such file'), { code: 'ENOENT' });
+    expect(isMongoError(missing)).toBe(false);
+  });
 });
