@@ -4,7 +4,7 @@
  * then skip and limit. Returns the stored documents themselves; callers copy
  * before changing anything.
  */
-import type { Doc } from '../bson/bson-types.ts';
+import { isOperatorDoc, isPlainDoc, type Doc } from '../bson/bson-types.ts';
 import { compileFilter } from '../query/filter.ts';
 import { planQuery } from '../query/planner.ts';
 import { sortDocs, type SortSpec } from '../query/sort.ts';
@@ -29,8 +29,10 @@ export interface Match {
 /** Documents of `collection` (through `view`) matching `filter`. */
 export function readMatches(view: ReadView, collection: Collection | undefined, filter: unknown, options: ReadOptions = {}): Match[] {
   if (collection === undefined) return [];
-  const matcher = compileFilter(filter, options.variables);
   const plan = planQuery(view, collection, filter);
+  // `{ _id: value }` alone is answered exactly by the lookup: no filter to run.
+  const exact = plan.kind === 'id-lookup' && isPlainDoc(filter) && Object.keys(filter).length === 1 && !isOperatorDoc(filter['_id']);
+  const matcher = exact ? () => true : compileFilter(filter, options.variables);
   const limit = options.limit !== undefined && options.limit > 0 ? options.limit : Infinity;
   const skip = options.skip ?? 0;
   const sorting = options.sort !== undefined && options.sort.length > 0;

@@ -21,14 +21,20 @@ function bsonSort(collection: Iterator, spec: unknown): Iterator {
   return collection.transform((items: Doc[]) => Lazy(sortDocs(items, parsed)));
 }
 
+// mingo copies its operator tables for every query and update it compiles.
+// Its CommonJS build exports operators through getters, which makes those
+// copies slow; plain objects copied once here keep them cheap.
 const CONTEXT = Context.init({
-  accumulator: accumulatorOperators,
-  expression: expressionOperators,
+  accumulator: { ...accumulatorOperators },
+  expression: { ...expressionOperators },
   pipeline: { ...pipelineOperators, $sort: bsonSort as unknown as typeof pipelineOperators.$sort },
-  projection: projectionOperators,
-  query: queryOperators,
-  window: windowOperators,
+  projection: { ...projectionOperators },
+  query: { ...queryOperators },
+  window: { ...windowOperators },
 });
+
+/** The smaller context update operators need (query operators for `$pull` conditions and arrayFilters). */
+const UPDATE_CONTEXT = Context.init({ query: { ...queryOperators } });
 
 /**
  * mingo options for one evaluation: the emulator's context, strict MongoDB
@@ -37,4 +43,9 @@ const CONTEXT = Context.init({
  */
 export function mingoOptions(extra: Partial<Options> = {}): Partial<Options> {
   return { context: CONTEXT, useStrictMode: true, scriptEnabled: false, ...extra };
+}
+
+/** mingo options for applying update operators (mingo's updater adds what else it needs). */
+export function mingoUpdateOptions(): Partial<Options> {
+  return { context: UPDATE_CONTEXT, useStrictMode: true, scriptEnabled: false };
 }

@@ -12,9 +12,10 @@ import { isPlainDoc, type Doc } from '../bson/bson-types.ts';
 import { canonicalKey } from '../bson/canonical-key.ts';
 import { cloneDoc } from '../bson/clone.ts';
 import { CommandError, ErrorCode } from '../errors.ts';
-import { mingoOptions } from '../query/mingo-context.ts';
+import { mingoOptions, mingoUpdateOptions } from '../query/mingo-context.ts';
 import { finalizeDoc } from './document-rules.ts';
 import { checkOperators } from './operator-checks.ts';
+import { applySimpleOperators } from './simple-operators.ts';
 import { substituteSystemVariables, type SystemVariables } from './system-variables.ts';
 import type { UpdateSpec } from './update-spec.ts';
 import { formatValue } from '../storage/unique-index.ts';
@@ -56,15 +57,17 @@ function applyOperators(operators: Doc, doc: Doc, ctx: UpdateContext): Doc {
       modifier[operator] = fields;
     }
   }
+  if (Object.keys(modifier).length === 0) return cloneDoc(doc);
+  const fast = applySimpleOperators(modifier, doc);
+  if (fast !== undefined) return fast;
   const target = cloneDoc(doc);
-  if (Object.keys(modifier).length === 0) return target;
   if (usesPositional(modifier) && ctx.isInsert) {
     throw new CommandError(ErrorCode.BadValue, 'The positional operator did not find the match needed from the query.');
   }
   const condition = usesPositional(modifier) ? ctx.filter : {};
   mingoUpdate(target, modifier, ctx.arrayFilters === undefined ? undefined : [...ctx.arrayFilters], condition, {
     cloneMode: 'deep',
-    queryOptions: mingoOptions(),
+    queryOptions: mingoUpdateOptions(),
   });
   return target;
 }
