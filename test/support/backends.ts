@@ -51,18 +51,7 @@ async function startFromUri(uri: string): Promise<RunningBackend> {
   };
 }
 
-/** testcontainers 12 loads undici 8, which needs Node 22.19 or later. */
-export function nodeTooOldForTestcontainers(): boolean {
-  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-  return major < 22 || (major === 22 && minor < 19);
-}
-
 async function startContainer(env: NodeJS.ProcessEnv): Promise<RunningBackend> {
-  if (nodeTooOldForTestcontainers()) {
-    throw new Error(
-      `testcontainers 12 needs Node >= 22.19 (its undici 8 does not load on Node ${process.versions.node}); use MONGODB_URI or TEST_MONGO=embedded|emulator`,
-    );
-  }
   const { MongoDBContainer } = await import('@testcontainers/mongodb');
   const image = env['TEST_MONGO_IMAGE']?.trim() || DEFAULT_MONGO_IMAGE;
   const container = await new MongoDBContainer(image).start();

@@ -4,7 +4,7 @@
  * end. Order of preference and the TEST_MONGO override: see choose-backend.ts.
  */
 import type { TestProject } from 'vitest/node';
-import { localMongodBinary, nodeTooOldForTestcontainers, startBackend } from './backends.ts';
+import { localMongodBinary, startBackend } from './backends.ts';
 import { chooseBackend, type BackendName } from './choose-backend.ts';
 import { dockerEngineAnswers } from './docker-probe.ts';
 
@@ -19,9 +19,7 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const choice = await chooseBackend(process.env, {
-    // On a Node too old for testcontainers an engine is of no use unless
-    // TEST_MONGO=container asks for it (and then fails, saying why).
-    dockerEngineAnswers: async () => !nodeTooOldForTestcontainers() && (await dockerEngineAnswers(process.env)),
+    dockerEngineAnswers: () => dockerEngineAnswers(process.env),
     localMongodBinary,
   });
   const running = await startBackend(choice, process.env);
