@@ -19,6 +19,16 @@ import { readMatches } from './read-documents.ts';
 import { planUpdate } from './update-statement.ts';
 import { insertChange, isCommandLevel, runStatement } from './write-statement.ts';
 
+const UPDATE_STATEMENT_FIELDS = new Set(['q', 'u', 'c', 'upsert', 'multi', 'arrayFilters', 'hint', 'collation', 'sort', 'upsertSupplied']);
+const DELETE_STATEMENT_FIELDS = new Set(['q', 'limit', 'hint', 'collation']);
+
+/** Statement documents are parsed like commands: an unknown field fails the whole command (40415). */
+function checkStatementFields(statement: Doc, allowed: ReadonlySet<string>, where: string): void {
+  for (const field of Object.keys(statement)) {
+    if (!allowed.has(field)) throw new CommandError(ErrorCode.Location40415, `BSON field '${where}.${field}' is an unknown field.`);
+  }
+}
+
 /** Runs statements in order, collecting write errors. */
 async function forEachStatement(
   ctx: CommandContext,
@@ -62,6 +72,7 @@ async function insert(ctx: CommandContext): Promise<Doc> {
 async function update(ctx: CommandContext): Promise<Doc> {
   const name = collectionName(ctx, 'update');
   const statements = requiredDocArray(ctx.command, 'updates', 'update');
+  for (const statement of statements) checkStatementFields(statement, UPDATE_STATEMENT_FIELDS, 'update.updates');
   const collection = ctx.server.catalog.getOrCreate(ctx.db, name);
   const letVars = optionalDoc(ctx.command, 'let');
   let n = 0;
@@ -105,6 +116,7 @@ async function update(ctx: CommandContext): Promise<Doc> {
 async function remove(ctx: CommandContext): Promise<Doc> {
   const name = collectionName(ctx, 'delete');
   const statements = requiredDocArray(ctx.command, 'deletes', 'delete');
+  for (const statement of statements) checkStatementFields(statement, DELETE_STATEMENT_FIELDS, 'delete.deletes');
   const collection = ctx.server.catalog.get(ctx.db, name);
   let n = 0;
   const writeErrors = await forEachStatement(ctx, statements, async (raw) => {
