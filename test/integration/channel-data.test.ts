@@ -3,9 +3,10 @@
  */
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { counts, defined, expectError, expectViolations, nest, newUser, uniqueId , startService } from './fixtures.ts';
+import { counts, defined, expectError, expectViolations, nest, newUser, uniqueId } from './fixtures.ts';
+import { startTestService } from './harness.ts';
 
-const { api, mongo } = await startService();
+const { api, mongo } = await startTestService();
 
 async function existingUser(): Promise<string> {
   const request = newUser();

@@ -4,9 +4,10 @@
  */
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { counts, defined, newUser, startService } from './fixtures.ts';
+import { counts, defined, newUser } from './fixtures.ts';
+import { startTestService } from './harness.ts';
 
-const { api, mongo } = await startService();
+const { api, mongo } = await startTestService();
 
 describe('concurrent calls', () => {
   it('identifies of one new user at once all succeed, and exactly one creates it', async () => {

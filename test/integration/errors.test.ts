@@ -10,11 +10,11 @@ import { startApp } from '../../src/app.ts';
 import { UsersServiceClient } from '../../src/gen/herald/users/v1/users_service.js';
 import { createLogger } from '../../src/logger.ts';
 import { startEmulator } from '../../src/mongo-emulator/index.ts';
-import { counts, expectError, expectViolations, newUser, requestIdMetadata, storedUser, uniqueId , startService, typedApi } from './fixtures.ts';
-import { grpcError, usersApi } from './harness.ts';
+import { counts, expectError, expectViolations, newUser, requestIdMetadata, storedUser, uniqueId } from './fixtures.ts';
+import { grpcError, startTestService, usersApi } from './harness.ts';
 import { healthClient } from './service-clients.ts';
 
-const { api, mongo, logs } = await startService();
+const { api, mongo, logs } = await startTestService();
 
 describe('status codes and their details', () => {
   it('INVALID_ARGUMENT carries ErrorInfo and a BadRequest', async () => {
@@ -152,7 +152,7 @@ describe('UNAVAILABLE', () => {
     let emulatorClosed: Promise<void> | undefined;
     const closeEmulator = (): Promise<void> => (emulatorClosed ??= emulator.close());
     try {
-      const down = typedApi(usersApi(client));
+      const down = usersApi(client);
       const user = newUser();
       expect((await down.identifyUser(user)).created).toBe(true);
       const notServing = new Promise<void>((resolve) => {

@@ -9,57 +9,8 @@ import type { Db } from 'mongodb';
 import { expect } from 'vitest';
 import { ERROR_DOMAIN, type StatusDetails } from '../../src/errors/grpc-status.ts';
 import { REASONS, type Reason } from '../../src/errors/reasons.ts';
-import type {
-  DeepPartial,
-  DeleteUserResponse,
-  GetChannelDataResponse,
-  GetPreferencesResponse,
-  GetUserResponse,
-  IdentifyUserRequest,
-  IdentifyUserResponse,
-  ListPreferencesResponse,
-  ListUsersResponse,
-  SetChannelDataResponse,
-  SetPreferencesResponse,
-  UnsetChannelDataResponse,
-} from '../../src/gen/herald/users/v1/users_service.js';
-import { grpcError, startTestService, type TestService, type TestServiceOptions, type usersApi } from './harness.ts';
-
-type RawApi = ReturnType<typeof usersApi>;
-
-/**
- * The harness's api with its response types spelled out: its generic call
- * helper cannot infer them from grpc-js's overloaded client methods, so they
- * come back as `unknown`. The calls are the harness's own.
- */
-export function typedApi(api: RawApi) {
-  return {
-    identifyUser: (...a: Parameters<RawApi['identifyUser']>) => api.identifyUser(...a) as Promise<IdentifyUserResponse>,
-    getUser: (...a: Parameters<RawApi['getUser']>) => api.getUser(...a) as Promise<GetUserResponse>,
-    listUsers: (...a: Parameters<RawApi['listUsers']>) => api.listUsers(...a) as Promise<ListUsersResponse>,
-    deleteUser: (...a: Parameters<RawApi['deleteUser']>) => api.deleteUser(...a) as Promise<DeleteUserResponse>,
-    getChannelData: (...a: Parameters<RawApi['getChannelData']>) =>
-      api.getChannelData(...a) as Promise<GetChannelDataResponse>,
-    setChannelData: (...a: Parameters<RawApi['setChannelData']>) =>
-      api.setChannelData(...a) as Promise<SetChannelDataResponse>,
-    unsetChannelData: (...a: Parameters<RawApi['unsetChannelData']>) =>
-      api.unsetChannelData(...a) as Promise<UnsetChannelDataResponse>,
-    getPreferences: (...a: Parameters<RawApi['getPreferences']>) =>
-      api.getPreferences(...a) as Promise<GetPreferencesResponse>,
-    setPreferences: (...a: Parameters<RawApi['setPreferences']>) =>
-      api.setPreferences(...a) as Promise<SetPreferencesResponse>,
-    listPreferences: (...a: Parameters<RawApi['listPreferences']>) =>
-      api.listPreferences(...a) as Promise<ListPreferencesResponse>,
-  };
-}
-
-/** {@link startTestService} with a typed `api`. */
-export async function startService(
-  options?: TestServiceOptions,
-): Promise<Omit<TestService, 'api'> & { api: ReturnType<typeof typedApi> }> {
-  const service = await startTestService(options);
-  return { ...service, api: typedApi(service.api) };
-}
+import type { DeepPartial, IdentifyUserRequest } from '../../src/gen/herald/users/v1/users_service.js';
+import { grpcError } from './harness.ts';
 
 let sequence = 0;
 

@@ -21,6 +21,16 @@ import {
   UnsetChannelDataRequest,
   UsersServiceClient,
   type DeepPartial,
+  type IdentifyUserResponse,
+  type GetUserResponse,
+  type ListUsersResponse,
+  type DeleteUserResponse,
+  type GetChannelDataResponse,
+  type SetChannelDataResponse,
+  type UnsetChannelDataResponse,
+  type GetPreferencesResponse,
+  type SetPreferencesResponse,
+  type ListPreferencesResponse,
 } from '../../src/gen/herald/users/v1/users_service.js';
 import { createLogger } from '../../src/logger.ts';
 import { openTestDatabase, type TestDatabase } from '../support/mongo.ts';
@@ -34,27 +44,33 @@ function call<Req, Res>(method: Unary<Req, Res>, request: Req, metadata = new Me
   });
 }
 
-/** Promise-returning calls that accept partial requests, as a caller would write them. */
+/**
+ * Promise-returning calls that accept partial requests, as a caller would
+ * write them, and optional metadata. Type arguments are spelled out: they
+ * cannot be inferred from grpc-js's overloaded client methods.
+ */
 export function usersApi(client: UsersServiceClient) {
   return {
     identifyUser: (r: DeepPartial<IdentifyUserRequest>, md?: Metadata) =>
-      call(client.identifyUser.bind(client), IdentifyUserRequest.fromPartial(r), md),
-    getUser: (r: DeepPartial<GetUserRequest>) => call(client.getUser.bind(client), GetUserRequest.fromPartial(r)),
-    listUsers: (r: DeepPartial<ListUsersRequest>) => call(client.listUsers.bind(client), ListUsersRequest.fromPartial(r)),
-    deleteUser: (r: DeepPartial<DeleteUserRequest>) =>
-      call(client.deleteUser.bind(client), DeleteUserRequest.fromPartial(r)),
-    getChannelData: (r: DeepPartial<GetChannelDataRequest>) =>
-      call(client.getChannelData.bind(client), GetChannelDataRequest.fromPartial(r)),
-    setChannelData: (r: DeepPartial<SetChannelDataRequest>) =>
-      call(client.setChannelData.bind(client), SetChannelDataRequest.fromPartial(r)),
-    unsetChannelData: (r: DeepPartial<UnsetChannelDataRequest>) =>
-      call(client.unsetChannelData.bind(client), UnsetChannelDataRequest.fromPartial(r)),
-    getPreferences: (r: DeepPartial<GetPreferencesRequest>) =>
-      call(client.getPreferences.bind(client), GetPreferencesRequest.fromPartial(r)),
-    setPreferences: (r: DeepPartial<SetPreferencesRequest>) =>
-      call(client.setPreferences.bind(client), SetPreferencesRequest.fromPartial(r)),
-    listPreferences: (r: DeepPartial<ListPreferencesRequest>) =>
-      call(client.listPreferences.bind(client), ListPreferencesRequest.fromPartial(r)),
+      call<IdentifyUserRequest, IdentifyUserResponse>(client.identifyUser.bind(client), IdentifyUserRequest.fromPartial(r), md),
+    getUser: (r: DeepPartial<GetUserRequest>, md?: Metadata) =>
+      call<GetUserRequest, GetUserResponse>(client.getUser.bind(client), GetUserRequest.fromPartial(r), md),
+    listUsers: (r: DeepPartial<ListUsersRequest>, md?: Metadata) =>
+      call<ListUsersRequest, ListUsersResponse>(client.listUsers.bind(client), ListUsersRequest.fromPartial(r), md),
+    deleteUser: (r: DeepPartial<DeleteUserRequest>, md?: Metadata) =>
+      call<DeleteUserRequest, DeleteUserResponse>(client.deleteUser.bind(client), DeleteUserRequest.fromPartial(r), md),
+    getChannelData: (r: DeepPartial<GetChannelDataRequest>, md?: Metadata) =>
+      call<GetChannelDataRequest, GetChannelDataResponse>(client.getChannelData.bind(client), GetChannelDataRequest.fromPartial(r), md),
+    setChannelData: (r: DeepPartial<SetChannelDataRequest>, md?: Metadata) =>
+      call<SetChannelDataRequest, SetChannelDataResponse>(client.setChannelData.bind(client), SetChannelDataRequest.fromPartial(r), md),
+    unsetChannelData: (r: DeepPartial<UnsetChannelDataRequest>, md?: Metadata) =>
+      call<UnsetChannelDataRequest, UnsetChannelDataResponse>(client.unsetChannelData.bind(client), UnsetChannelDataRequest.fromPartial(r), md),
+    getPreferences: (r: DeepPartial<GetPreferencesRequest>, md?: Metadata) =>
+      call<GetPreferencesRequest, GetPreferencesResponse>(client.getPreferences.bind(client), GetPreferencesRequest.fromPartial(r), md),
+    setPreferences: (r: DeepPartial<SetPreferencesRequest>, md?: Metadata) =>
+      call<SetPreferencesRequest, SetPreferencesResponse>(client.setPreferences.bind(client), SetPreferencesRequest.fromPartial(r), md),
+    listPreferences: (r: DeepPartial<ListPreferencesRequest>, md?: Metadata) =>
+      call<ListPreferencesRequest, ListPreferencesResponse>(client.listPreferences.bind(client), ListPreferencesRequest.fromPartial(r), md),
   };
 }
 

@@ -5,9 +5,10 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { TraitMode } from '../../src/gen/herald/users/v1/users_service.js';
-import { counts, defined, expectError, expectViolations, newUser, storedUser , startService } from './fixtures.ts';
+import { counts, defined, expectError, expectViolations, newUser, storedUser } from './fixtures.ts';
+import { startTestService } from './harness.ts';
 
-const { api, mongo } = await startService();
+const { api, mongo } = await startTestService();
 
 async function identify(request: Parameters<typeof api.identifyUser>[0]) {
   const response = await api.identifyUser(request);

@@ -4,9 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TraitMode } from '../../src/gen/herald/users/v1/users_service.js';
-import { counts, defined, expectViolations, nest, newUser, storedUser, type Violation , startService } from './fixtures.ts';
+import { counts, defined, expectViolations, nest, newUser, storedUser, type Violation } from './fixtures.ts';
+import { startTestService } from './harness.ts';
 
-const { api, mongo } = await startService();
+const { api, mongo } = await startTestService();
 
 /** A request breaking one rule in each of many fields, with the violations it must produce. */
 function badRequest(userId: string) {

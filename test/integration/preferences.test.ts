@@ -4,9 +4,10 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { DeepPartial, PreferenceSet } from '../../src/gen/herald/users/v1/preferences.js';
-import { counts, defined, expectError, expectViolations, newUser, uniqueId , startService } from './fixtures.ts';
+import { counts, defined, expectError, expectViolations, newUser, uniqueId } from './fixtures.ts';
+import { startTestService } from './harness.ts';
 
-const { api, mongo } = await startService();
+const { api, mongo } = await startTestService();
 
 async function existingUser(): Promise<string> {
   const request = newUser();

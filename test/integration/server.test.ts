@@ -5,11 +5,11 @@
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { GetUserRequest, UsersServiceClient } from '../../src/gen/herald/users/v1/users_service.js';
-import { counts, expectError, newUser, requestIdMetadata, uniqueId , startService } from './fixtures.ts';
-import { grpcError } from './harness.ts';
+import { counts, expectError, newUser, requestIdMetadata, uniqueId } from './fixtures.ts';
+import { grpcError, startTestService } from './harness.ts';
 import { checkHealth, healthClient, reflect } from './service-clients.ts';
 
-const service = await startService();
+const service = await startTestService();
 const { api, client, address, logs } = service;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -129,7 +129,7 @@ describe('call log', () => {
 
 describe('limits', () => {
   it('refuses a request over the maximum receive size with RESOURCE_EXHAUSTED and writes nothing', async () => {
-    const small = await startService({ maxReceiveMessageBytes: 1024 });
+    const small = await startTestService({ maxReceiveMessageBytes: 1024 });
     try {
       const big = newUser({ properties: { blob: 'x'.repeat(4096) } });
       const error = (await small.api.identifyUser(big).catch((e: unknown) => e)) as ServiceError;
@@ -147,7 +147,7 @@ describe('limits', () => {
 
 describe('stop', () => {
   it('resolves, after which the server refuses new calls with UNAVAILABLE', async () => {
-    const doomed = await startService();
+    const doomed = await startTestService();
     const user = newUser();
     await doomed.api.identifyUser(user);
     const other = new UsersServiceClient(doomed.address, credentials.createInsecure());

@@ -4,9 +4,10 @@
  * can be compared with the full set.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { byCodePoints, expectViolations, newUser , startService } from './fixtures.ts';
+import { byCodePoints, expectViolations, newUser } from './fixtures.ts';
+import { startTestService } from './harness.ts';
 
-const { api } = await startService();
+const { api } = await startTestService();
 
 /** Every id, sorted as the API promises: ascending code points (MongoDB's binary order). */
 let allIds: string[] = [];

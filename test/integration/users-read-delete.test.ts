@@ -4,9 +4,10 @@
  */
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { counts, defined, expectError, expectViolations, newUser, storedUser , startService } from './fixtures.ts';
+import { counts, defined, expectError, expectViolations, newUser, storedUser } from './fixtures.ts';
+import { startTestService } from './harness.ts';
 
-const { api, mongo } = await startService();
+const { api, mongo } = await startTestService();
 
 /** Every id ListUsers returns, following the pages. */
 async function listedIds(): Promise<string[]> {
