@@ -14,17 +14,25 @@ export interface EmbeddedMongo {
   stop(): Promise<void>;
 }
 
+/** The cause in one line: download errors span several lines. */
+function reasonOf(cause: unknown): string {
+  const text = cause instanceof Error ? cause.message : String(cause);
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length <= 300 ? line : `${line.slice(0, 299)}…`;
+}
+
 /** Raised when no mongod binary can be found or downloaded. */
 export class EmbeddedMongoUnavailable extends Error {
   constructor(cause: unknown) {
     super(
       [
         'No MongoDB is configured and no embedded mongod could be started.',
-        `Reason: ${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)}`,
+        `Reason: ${reasonOf(cause)}`,
         'Ways out:',
         '  - point the service at a MongoDB replica set: MONGODB_URI="mongodb://host:27017/?replicaSet=rs0" npm start',
-        '  - run one with Docker: docker run -d -p 27017:27017 mongo:8 --replSet rs0 && docker exec <id> mongosh --eval "rs.initiate()",',
-        '    then MONGODB_URI="mongodb://127.0.0.1:27017/?replicaSet=rs0&directConnection=true" npm start',
+        '  - run one with Docker (see the README): docker run -d --name users-mongo -p 27017:27017 mongo:8 --replSet rs0 --bind_ip_all',
+        "    then docker exec users-mongo mongosh --quiet --eval 'rs.initiate()'",
+        '    and MONGODB_URI="mongodb://127.0.0.1:27017/?replicaSet=rs0&directConnection=true" npm start',
         '  - use a local mongod binary: MONGOMS_SYSTEM_BINARY=/path/to/mongod npm start',
         '  - no MongoDB at all (nothing is kept): npm run start:emulated',
       ].join('\n'),
