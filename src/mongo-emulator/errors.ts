@@ -32,6 +32,7 @@ export const ErrorCode = {
   TransactionCommitted: 256,
   TransactionTooOld: 225,
   OperationNotSupportedInTransaction: 263,
+  Location40400: 40400,
   Location40414: 40414,
   Location40415: 40415,
   DuplicateKey: 11000,

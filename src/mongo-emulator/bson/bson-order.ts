@@ -60,8 +60,27 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return sign(a.length - b.length);
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/**
+ * Orders UTF-16 code units so that comparing them gives code point order,
+ * which is the order of the UTF-8 bytes MongoDB compares: surrogates (code
+ * points above U+FFFF) move above U+E000..U+FFFF.
+ */
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}
+
+/** Compares strings as MongoDB does without a collation: by UTF-8 bytes. */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const size = Math.min(a.length, b.length);
+  for (let i = 0; i < size; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return sign(codePointRank(x) - codePointRank(y));
+  }
+  return sign(a.length - b.length);
 }
 
 function compareDocs(a: Record<string, unknown>, b: Record<string, unknown>): number {

@@ -2,7 +2,9 @@
  * The mingo operator context the emulator evaluates queries, projections,
  * aggregation pipelines and update pipelines with: every mingo operator,
  * except that `$sort` follows MongoDB's BSON order (mingo's own order puts
- * ObjectId after dates and ignores numeric BSON classes).
+ * ObjectId after dates and ignores numeric BSON classes), and the range
+ * query operators compare strings by UTF-8 bytes as MongoDB does, and
+ * `$mergeObjects` rejects non-document operands as MongoDB does.
  */
 import { Context } from 'mingo/core';
 import type { Options } from 'mingo/types';
@@ -14,6 +16,8 @@ import * as projectionOperators from 'mingo/operators/projection';
 import * as queryOperators from 'mingo/operators/query';
 import * as windowOperators from 'mingo/operators/window';
 import type { Doc } from '../bson/bson-types.ts';
+import { rangeOperators } from './range-operators.ts';
+import { $mergeObjects } from './strict-expressions.ts';
 import { parseSortSpec, sortDocs } from './sort.ts';
 
 function bsonSort(collection: Iterator, spec: unknown): Iterator {
@@ -26,10 +30,10 @@ function bsonSort(collection: Iterator, spec: unknown): Iterator {
 // copies slow; plain objects copied once here keep them cheap.
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators },
-  expression: { ...expressionOperators },
+  expression: { ...expressionOperators, $mergeObjects: $mergeObjects as unknown as typeof expressionOperators.$mergeObjects },
   pipeline: { ...pipelineOperators, $sort: bsonSort as unknown as typeof pipelineOperators.$sort },
   projection: { ...projectionOperators },
-  query: { ...queryOperators },
+  query: { ...queryOperators, ...(rangeOperators as unknown as Partial<typeof queryOperators>) },
   window: { ...windowOperators },
 });
 
