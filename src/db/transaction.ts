@@ -2,6 +2,7 @@
  * Runs multi-document writes as one MongoDB transaction.
  */
 import type { ClientSession, MongoClient, TransactionOptions } from 'mongodb';
+import { remainingTimeoutMS } from '../deadline.ts';
 
 /**
  * Snapshot reads and majority writes: what the transaction reads is one
@@ -19,6 +20,10 @@ export const TRANSACTION_OPTIONS: TransactionOptions = {
  * `work` must be safe to run more than once: it may compute values afresh
  * but must not keep state from an earlier attempt. Every operation inside
  * must receive `session`, run one after another, and let errors propagate.
+ *
+ * The call's deadline bounds the whole transaction, retries included, so a
+ * transaction that keeps losing write conflicts gives up when the caller
+ * stops waiting. Operations inside must then not set `timeoutMS` themselves.
  */
 export async function inTransaction<T>(
   client: MongoClient,
@@ -26,7 +31,11 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const session = client.startSession();
   try {
-    return await session.withTransaction(work, TRANSACTION_OPTIONS);
+    const timeoutMS = remainingTimeoutMS();
+    return await session.withTransaction(
+      work,
+      timeoutMS === undefined ? TRANSACTION_OPTIONS : { ...TRANSACTION_OPTIONS, timeoutMS },
+    );
   } finally {
     await session.endSession();
   }

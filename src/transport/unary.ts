@@ -7,6 +7,7 @@ import { Metadata, status, type handleUnaryCall, type ServerUnaryCall } from '@g
 import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.ts';
 import { toServiceError } from '../errors/grpc-status.ts';
+import { withDeadline } from '../deadline.ts';
 
 /** The metadata key that carries the request id both ways. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -53,7 +54,8 @@ export function unary<Req, Res>(
       else callLogger.warn({ ...line, reason: error.reason }, 'call');
     };
 
-    handler(call.request, { requestId, logger: callLogger }).then(
+    const deadline = Number(call.getDeadline());
+    withDeadline(deadline, () => handler(call.request, { requestId, logger: callLogger })).then(
       (response) => {
         finish(status.OK);
         callback(null, response);

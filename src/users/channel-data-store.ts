@@ -5,6 +5,7 @@ import type { ClientSession } from 'mongodb';
 import { inTransaction } from '../db/transaction.ts';
 import { newVersion, type UsersDatabase } from '../db/collections.ts';
 import { versionedWrite } from '../db/versioned-write.ts';
+import { timeoutOptions } from '../deadline.ts';
 import { toChannelDataRecord, type ChannelDataDocument } from './documents.ts';
 import { channelDataPipeline } from './pipelines.ts';
 import type { UserStore } from './user-store.ts';
@@ -41,7 +42,7 @@ export class ChannelDataStore {
 
   /** The stored data for one channel, or null. */
   async get(userId: string, channelId: string): Promise<ChannelDataRecord | null> {
-    const doc = await this.db.channelData.findOne({ userId, channelId });
+    const doc = await this.db.channelData.findOne({ userId, channelId }, timeoutOptions());
     return doc === null ? null : toChannelDataRecord(doc);
   }
 

@@ -5,6 +5,7 @@ import type { ClientSession } from 'mongodb';
 import { inTransaction } from '../db/transaction.ts';
 import { newVersion, type UsersDatabase } from '../db/collections.ts';
 import { versionedWrite } from '../db/versioned-write.ts';
+import { timeoutOptions } from '../deadline.ts';
 import { toPreferenceSetRecord, type PreferenceSetDocument } from './documents.ts';
 import { preferenceSetPipeline } from './pipelines.ts';
 import type { UserStore } from './user-store.ts';
@@ -40,13 +41,16 @@ export class PreferenceStore {
 
   /** One stored set, or null. */
   async get(userId: string, setId: string): Promise<PreferenceSetRecord | null> {
-    const doc = await this.db.preferenceSets.findOne({ userId, setId });
+    const doc = await this.db.preferenceSets.findOne({ userId, setId }, timeoutOptions());
     return doc === null ? null : toPreferenceSetRecord(doc);
   }
 
   /** All of the user's sets in ascending order of id. */
   async list(userId: string): Promise<PreferenceSetRecord[]> {
-    const docs = await this.db.preferenceSets.find({ userId }).sort({ setId: 1 }).toArray();
+    const docs = await this.db.preferenceSets
+      .find({ userId }, timeoutOptions())
+      .sort({ setId: 1 })
+      .toArray();
     return docs.map(toPreferenceSetRecord);
   }
 

@@ -5,6 +5,7 @@
 import type { ClientSession } from 'mongodb';
 import { AppError } from '../errors/app-error.ts';
 import { inTransaction } from '../db/transaction.ts';
+import { timeoutOptions } from '../deadline.ts';
 import { newVersion, type UsersDatabase } from '../db/collections.ts';
 import { toUserRecord } from './documents.ts';
 import { identifyPipeline, touchChildrenPipeline } from './pipelines.ts';
@@ -71,16 +72,13 @@ export class UserStore {
 
   /** The user, or null when there is none with that id. */
   async get(userId: string): Promise<UserRecord | null> {
-    const doc = await this.db.users.findOne({ _id: userId });
+    const doc = await this.db.users.findOne({ _id: userId }, timeoutOptions());
     return doc === null ? null : toUserRecord(doc);
   }
 
   /** Whether a user with that id exists. */
-  async exists(userId: string, session?: ClientSession): Promise<boolean> {
-    const doc = await this.db.users.findOne(
-      { _id: userId },
-      session === undefined ? { projection: { _id: 1 } } : { projection: { _id: 1 }, session },
-    );
+  async exists(userId: string): Promise<boolean> {
+    const doc = await this.db.users.findOne({ _id: userId }, { projection: { _id: 1 }, ...timeoutOptions() });
     return doc !== null;
   }
 
@@ -91,7 +89,7 @@ export class UserStore {
   async list(query: ListUsersQuery): Promise<UsersPage> {
     const filter = query.after === undefined ? {} : { _id: { $gt: query.after } };
     const docs = await this.db.users
-      .find(filter)
+      .find(filter, timeoutOptions())
       .sort({ _id: 1 })
       .limit(query.pageSize + 1)
       .toArray();
