@@ -61,13 +61,18 @@ export interface User {
   createdAt:
     | Date
     | undefined;
-  /** Server time of the last write to the user. */
+  /**
+   * Server time of the last write to the user (IdentifyUser). Channel data
+   * and preference sets keep their own times and versions.
+   */
   updatedAt:
     | Date
     | undefined;
   /**
-   * Opaque version that changes on every write to the user. Send it back as
-   * `expected_version` to make a write conditional on nothing having changed.
+   * Opaque version that changes on every write to the user (IdentifyUser,
+   * even one that changes no value). Send it back as `expected_version` to
+   * make a write conditional on nothing having changed. Writes to channel
+   * data or preference sets do not change it: they have versions of their own.
    */
   version: string;
 }
