@@ -99,11 +99,6 @@ export class AppError extends Error {
     });
   }
 
-  /** UNAVAILABLE while the server drains. */
-  static shuttingDown(): AppError {
-    return new AppError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance');
-  }
-
   /** INTERNAL with a generic message; `cause` goes to the log only. */
   static internal(cause: unknown): AppError {
     return new AppError('INTERNAL', 'internal error', { cause });

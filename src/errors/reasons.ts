@@ -45,10 +45,6 @@ export const REASONS = {
     code: status.DEADLINE_EXCEEDED,
     description: 'The operation ran out of time before it finished; it may or may not have taken effect.',
   },
-  UNAUTHENTICATED: {
-    code: status.UNAUTHENTICATED,
-    description: 'The call carries no valid credentials.',
-  },
   SHUTTING_DOWN: {
     code: status.UNAVAILABLE,
     description: 'The server is shutting down and takes no new work; retry on another instance.',
