@@ -73,13 +73,22 @@ describe('stop()', () => {
       const call = identifyInFlight(service, user.userId);
       await call.started;
       const started = Date.now();
-      await service.stop();
+      // The service's own stop, not the harness's service.stop(): that one also
+      // drops the test database, and on MongoDB a dropDatabase waits for the
+      // blocker's open transaction to release its locks ("New DDL operations
+      // that require locks on those collections or their parent databases must
+      // wait until the transaction releases its locks": MongoDB manual,
+      // Transactions > Production Considerations > Pending DDL Operations and
+      // Transactions; SERVER-35290), i.e. until the 60 s transaction lifetime
+      // limit aborts it. The blocker is aborted first, then the harness cleans up.
+      await service.app.stop();
       expect(Date.now() - started).toBeLessThan(10_000);
       const { error } = await call.outcome;
       expect(error?.code).toBeOneOf([status.CANCELLED, status.UNAVAILABLE]);
     } finally {
-      await blocker.abortTransaction().catch(() => undefined);
+      await blocker.abortTransaction();
       await blocker.endSession();
+      await service.stop();
     }
   });
 });
