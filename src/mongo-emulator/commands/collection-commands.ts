@@ -10,6 +10,8 @@ import { collectionName, optionalBoolean, optionalDoc, optionalNumber, rejectUns
 import type { CommandContext, CommandSpec } from './command-context.ts';
 import { checkCollation, checkHint } from './query-options.ts';
 import { readMatches } from './read-documents.ts';
+import { waitForEnd } from './write-statement.ts';
+import type { Collection } from '../storage/collection.ts';
 
 function create(ctx: CommandContext): Doc {
   const name = collectionName(ctx, 'create');
@@ -23,8 +25,26 @@ function create(ctx: CommandContext): Doc {
   return { ok: 1 };
 }
 
-function drop(ctx: CommandContext): Doc {
+/**
+ * Waits until no open transaction has written to a collection `touches`
+ * selects. MongoDB: "New DDL operations that require locks on those
+ * collections or their parent databases must wait until the transaction
+ * releases its locks" (Transactions > Production Considerations > Pending
+ * DDL Operations and Transactions), so a drop waits for the transaction's
+ * commit or abort, or for the lifetime limit to abort it. Only writes are
+ * tracked here; MongoDB also waits for transactions that only read.
+ */
+async function waitForTransactionsOn(ctx: CommandContext, touches: (collection: Collection) => boolean): Promise<void> {
+  for (;;) {
+    const holder = ctx.server.engine.openTransactions().find((txn) => [...txn.writes.keys()].some(touches));
+    if (holder === undefined) return;
+    await waitForEnd(holder, ctx.deadline);
+  }
+}
+
+async function drop(ctx: CommandContext): Promise<Doc> {
   const name = collectionName(ctx, 'drop');
+  await waitForTransactionsOn(ctx, (c) => c.db === ctx.db && c.name === name);
   const collection = ctx.server.catalog.get(ctx.db, name);
   // Since MongoDB 7.0 dropping a missing collection succeeds.
   if (collection === undefined) return { ok: 1 };
@@ -33,7 +53,8 @@ function drop(ctx: CommandContext): Doc {
   return { nIndexesWas, ns: collection.namespace, ok: 1 };
 }
 
-function dropDatabase(ctx: CommandContext): Doc {
+async function dropDatabase(ctx: CommandContext): Promise<Doc> {
+  await waitForTransactionsOn(ctx, (c) => c.db === ctx.db);
   ctx.server.catalog.dropDatabase(ctx.db);
   return { ok: 1 };
 }

@@ -20,7 +20,8 @@ export interface PlannedStatement<T> {
   readonly result: T;
 }
 
-async function waitForEnd(owner: LockOwner, deadline: number | undefined): Promise<void> {
+/** Waits for `owner` (an open transaction) to end; 50 MaxTimeMSExpired past `deadline`. */
+export async function waitForEnd(owner: LockOwner, deadline: number | undefined): Promise<void> {
   if (deadline === undefined) return owner.ended;
   const remaining = deadline - Date.now();
   let timer: NodeJS.Timeout | undefined;

@@ -164,3 +164,36 @@ describe('lifetime and garbage collection', () => {
     expect(collection?.chains.has('n:1')).toBe(false);
   });
 });
+
+// MongoDB's manual, Transactions > Production Considerations > Pending DDL
+// Operations and Transactions: "New DDL operations that require locks on
+// those collections or their parent databases must wait until the
+// transaction releases its locks."
+describe('DDL behind an open transaction', () => {
+  it('drop and dropDatabase wait until a transaction that wrote there ends', async () => {
+    const server = await seeded();
+    const s = session();
+    await run(server, { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { n: 1 } } }], ...s.start() });
+    let dropped = false;
+    const dropping = run(server, { dropDatabase: 1 }).then((reply) => {
+      dropped = true;
+      return reply;
+    });
+    const droppingOther = run(server, { dropDatabase: 1 }, 'other');
+    expect((await droppingOther)['ok']).toBe(1);
+    expect(dropped).toBe(false);
+    expect(server.catalog.get('t', 'c')).toBeDefined();
+    await run(server, { abortTransaction: 1, ...s.next() }, 'admin');
+    expect((await dropping)['ok']).toBe(1);
+    expect(server.catalog.get('t', 'c')).toBeUndefined();
+  });
+
+  it('a waiting drop gives up with 50 MaxTimeMSExpired after maxTimeMS', async () => {
+    const server = await seeded();
+    const s = session();
+    await run(server, { insert: 'c', documents: [{ _id: 3 }], ...s.start() });
+    expect(await run(server, { drop: 'c', maxTimeMS: 20 })).toMatchObject({ ok: 0, code: 50 });
+    await run(server, { abortTransaction: 1, ...s.next() }, 'admin');
+    expect(await run(server, { drop: 'c' })).toMatchObject({ ok: 1 });
+  });
+});
