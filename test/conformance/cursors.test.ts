@@ -4,8 +4,8 @@
  * find, getMore and killCursors command references. Commands are observed
  * through the driver's command monitoring, not assumed.
  */
-import { Long, type CommandStartedEvent, type CommandSucceededEvent, type Document } from 'mongodb';
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Long, type ClientSession, type CommandStartedEvent, type CommandSucceededEvent, type Document } from 'mongodb';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/mongo.ts';
 import { serverError } from './server-error.ts';
 
@@ -45,8 +45,19 @@ beforeAll(async () => {
 });
 
 describe('batches and getMore (raw commands)', () => {
+  // MongoDB accepts getMore and killCursors only from the session that
+  // opened the cursor, so each test sends its raw commands on one explicit
+  // session rather than relying on the driver's implicit-session pool.
+  let session: ClientSession;
+  beforeEach(() => {
+    session = client.startSession();
+  });
+  afterEach(async () => {
+    await session.endSession();
+  });
+
   it('find returns batchSize documents and a live cursor; getMore continues until id 0', async () => {
-    const options = { promoteLongs: false } as const;
+    const options = { promoteLongs: false, session };
     const first = await db.command({ find: 'items', filter: {}, sort: { _id: 1 }, batchSize: 10 }, options);
     const cursor = first['cursor'] as { id: Long; ns: string; firstBatch: Item[] };
     expect(cursor.ns).toBe(`${db.databaseName}.items`);
@@ -66,21 +77,21 @@ describe('batches and getMore (raw commands)', () => {
   });
 
   it('a find that fits in its first batch closes the cursor at once', async () => {
-    const reply = await db.command({ find: 'items', filter: { _id: { $lt: 3 } } }, { promoteLongs: false });
+    const reply = await db.command({ find: 'items', filter: { _id: { $lt: 3 } } }, { promoteLongs: false, session });
     const cursor = reply['cursor'] as { id: Long; firstBatch: Item[] };
     expect(cursor.firstBatch).toHaveLength(3);
     expect(cursor.id.isZero()).toBe(true);
   });
 
   it('killCursors kills a live cursor, and getMore on it then fails with 43 CursorNotFound', async () => {
-    const reply = await db.command({ find: 'items', filter: {}, batchSize: 2 }, { promoteLongs: false });
+    const reply = await db.command({ find: 'items', filter: {}, batchSize: 2 }, { promoteLongs: false, session });
     const id = (reply['cursor'] as { id: Long }).id;
     expect(id.isZero()).toBe(false);
-    const killed = await db.command({ killCursors: 'items', cursors: [id] }, { promoteLongs: false });
+    const killed = await db.command({ killCursors: 'items', cursors: [id] }, { promoteLongs: false, session });
     expect(killed['ok']).toBe(1);
     expect((killed['cursorsKilled'] as Long[]).map(String)).toEqual([String(id)]);
     expect(killed['cursorsNotFound']).toEqual([]);
-    const error = await serverError(db.command({ getMore: id, collection: 'items' }));
+    const error = await serverError(db.command({ getMore: id, collection: 'items' }, { session }));
     expect(error.code).toBe(43);
     expect(error.codeName).toBe('CursorNotFound');
   });
