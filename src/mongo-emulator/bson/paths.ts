@@ -51,25 +51,42 @@ export function hasPath(doc: Doc, path: string): boolean {
 }
 
 /**
- * Sets a dotted path, creating intermediate documents. Returns false when a
- * non-document value is in the way (MongoDB reports that as a conflict).
+ * Where a dotted path ends through plain documents: the parent document and
+ * the last key. Missing intermediate documents are created when `create` is
+ * set; otherwise the answer is `null` (nothing is there). `undefined` means
+ * an array or a scalar stands in the way.
  */
-export function setPath(doc: Doc, path: string, value: unknown): boolean {
+export function locatePath(
+  doc: Doc,
+  path: string,
+  create: boolean,
+): { parent: Doc; key: string } | null | undefined {
   const parts = path.split('.');
   let current: Doc = doc;
   for (let i = 0; i < parts.length - 1; i++) {
     const part = parts[i] as string;
     const next = current[part];
     if (next === undefined) {
-      const created: Doc = {};
-      current[part] = created;
-      current = created;
+      if (!create) return null;
+      const made: Doc = {};
+      current[part] = made;
+      current = made;
     } else if (isPlainDoc(next)) {
       current = next;
     } else {
-      return false;
+      return undefined;
     }
   }
-  current[parts[parts.length - 1] as string] = value;
+  return { parent: current, key: parts[parts.length - 1] as string };
+}
+
+/**
+ * Sets a dotted path, creating intermediate documents. Returns false when a
+ * non-document value is in the way (MongoDB reports that as a conflict).
+ */
+export function setPath(doc: Doc, path: string, value: unknown): boolean {
+  const place = locatePath(doc, path, true);
+  if (place == null) return false;
+  place.parent[place.key] = value;
   return true;
 }

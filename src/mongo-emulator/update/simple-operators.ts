@@ -8,34 +8,16 @@
  * caller falls back to mingo.
  */
 import { compareValues } from '../bson/bson-order.ts';
-import { isPlainDoc, type Doc } from '../bson/bson-types.ts';
+import type { Doc } from '../bson/bson-types.ts';
 import { cloneValue } from '../bson/clone.ts';
+import { locatePath } from '../bson/paths.ts';
 
 const SIMPLE = new Set(['$set', '$unset', '$inc', '$mul', '$min', '$max']);
 
-/** Parent document and last key of a path, creating parents when asked. */
-function locate(doc: Doc, path: string, create: boolean): { parent: Doc; key: string } | null | undefined {
-  const parts = path.split('.');
-  let current: Doc = doc;
-  for (let i = 0; i < parts.length - 1; i++) {
-    const part = parts[i] as string;
-    const next = current[part];
-    if (next === undefined) {
-      if (!create) return null; // nothing there: a no-op for $unset
-      const made: Doc = {};
-      current[part] = made;
-      current = made;
-    } else if (isPlainDoc(next)) {
-      current = next;
-    } else {
-      return undefined; // arrays or scalars on the path: let mingo decide
-    }
-  }
-  return { parent: current, key: parts[parts.length - 1] as string };
-}
-
 function applyOne(operator: string, doc: Doc, path: string, value: unknown): boolean {
-  const place = locate(doc, path, operator !== '$unset');
+  // Arrays or scalars on the path (undefined): let mingo decide. Nothing
+  // there for $unset (null): a no-op.
+  const place = locatePath(doc, path, operator !== '$unset');
   if (place === undefined) return false;
   if (place === null) return true;
   const { parent, key } = place;
