@@ -15,6 +15,7 @@ import type {
   SetPreferencesRequest,
   UnsetChannelDataRequest,
 } from '../gen/herald/users/v1/users_service.js';
+import type { AppError } from '../errors/app-error.ts';
 import type { ChannelDataRecord, PreferenceSetRecord, UserRecord } from './model.ts';
 import type { ChannelDataStore } from './channel-data-store.ts';
 import type { PreferenceStore } from './preference-store.ts';
@@ -79,10 +80,9 @@ export class UsersService {
   /** One channel's data; NOT_FOUND names whether the user or the data is missing. */
   async getChannelData(request: GetChannelDataRequest): Promise<ChannelDataRecord> {
     const { userId, channelId } = validateChannelRef(request);
-    const record = await this.stores.channelData.get(userId, channelId);
-    if (record !== null) return record;
-    await this.requireUser(userId);
-    throw channelDataNotFound(userId, channelId);
+    return this.foundOrWhyNot(await this.stores.channelData.get(userId, channelId), userId, () =>
+      channelDataNotFound(userId, channelId),
+    );
   }
 
   /** Replaces one channel's data. */
@@ -99,10 +99,9 @@ export class UsersService {
   /** One preference set; NOT_FOUND names whether the user or the set is missing. */
   async getPreferences(request: GetPreferencesRequest): Promise<PreferenceSetRecord> {
     const { userId, setId } = validatePreferenceSetRef(request);
-    const record = await this.stores.preferences.get(userId, setId);
-    if (record !== null) return record;
-    await this.requireUser(userId);
-    throw preferenceSetNotFound(userId, setId);
+    return this.foundOrWhyNot(await this.stores.preferences.get(userId, setId), userId, () =>
+      preferenceSetNotFound(userId, setId),
+    );
   }
 
   /** Replaces one preference set. */
@@ -115,6 +114,16 @@ export class UsersService {
     const userId = validateUserRef(request.userId);
     await this.requireUser(userId);
     return this.stores.preferences.list(userId);
+  }
+
+  /**
+   * A user's child record, or the NOT_FOUND that says what is missing: the
+   * user (USER_NOT_FOUND) or only the record (`missing`).
+   */
+  private async foundOrWhyNot<T>(record: T | null, userId: string, missing: () => AppError): Promise<T> {
+    if (record !== null) return record;
+    await this.requireUser(userId);
+    throw missing();
   }
 
   private async requireUser(userId: string): Promise<void> {
