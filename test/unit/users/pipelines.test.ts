@@ -3,9 +3,10 @@
  * they mean: merge by top-level key, replace, key removal, caller strings
  * kept as text, and created_at kept or seeded.
  */
+import fc from 'fast-check';
 import { Aggregator } from 'mingo';
 import { describe, expect, it } from 'vitest';
-import type { IdentifyCommand } from '../../../src/users/model.ts';
+import type { IdentifyCommand, JsonObject } from '../../../src/users/model.ts';
 import {
   channelDataPipeline,
   identifyPipeline,
@@ -151,5 +152,48 @@ describe('channelDataPipeline and preferenceSetPipeline', () => {
     expect(out['workflows']).toEqual({ w: { channelTypes: { sms: true } } });
     expect(out['categories']).toEqual({});
     expect(out['v']).toBe('v3');
+  });
+});
+
+describe('identifyPipeline, as properties', () => {
+  // Keys as validation allows them (no "$" prefix, no ".", no NUL), but
+  // drawn from a small pool so that stored, sent and removed keys overlap.
+  const key = fc.constantFrom('plan', 'seats', 'tags', 'address', 'x', 'not-first', 'ünï');
+  const value: fc.Arbitrary<unknown> = fc.oneof(
+    fc.string(),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.constantFrom('$name', '$$NOW', '$properties.plan'),
+    fc.dictionary(key, fc.oneof(fc.string(), fc.integer()), { maxKeys: 3 }),
+    fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 3 }),
+  );
+  const traits = fc.dictionary(key, value, { maxKeys: 5 }) as fc.Arbitrary<JsonObject>;
+
+  it('merge = stored keys overwritten by sent keys, minus the removed keys, nothing deep-merged', () => {
+    fc.assert(
+      fc.property(traits, traits, fc.uniqueArray(key, { maxLength: 3 }), (stored, sent, removed) => {
+        const unset = removed.filter((k) => !Object.hasOwn(sent, k));
+        const out = apply(identifyPipeline(command({ traits: { mode: 'merge', set: sent, unset } }), 'v'), {
+          _id: 'u1',
+          properties: stored,
+        });
+        const expected: Record<string, unknown> = { ...stored, ...sent };
+        for (const k of unset) delete expected[k];
+        expect(out['properties']).toEqual(expected);
+      }),
+    );
+  });
+
+  it('replace = exactly what was sent, whatever was stored', () => {
+    fc.assert(
+      fc.property(traits, traits, (stored, sent) => {
+        const out = apply(identifyPipeline(command({ traits: { mode: 'replace', properties: sent } }), 'v'), {
+          _id: 'u1',
+          properties: stored,
+        });
+        expect(out['properties']).toEqual(sent);
+      }),
+    );
   });
 });
