@@ -3,15 +3,13 @@
  * with its google.rpc details (ErrorInfo of domain herald.users.v1 and a
  * catalogue reason), and internal causes never reach the client.
  */
-import { Writable } from 'node:stream';
 import { credentials, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { startApp } from '../../src/app.ts';
 import { UsersServiceClient } from '../../src/gen/herald/users/v1/users_service.js';
-import { createLogger } from '../../src/logger.ts';
 import { startEmulator } from '../../src/mongo-emulator/index.ts';
 import { counts, expectError, expectViolations, newUser, requestIdMetadata, storedUser, uniqueId } from './fixtures.ts';
-import { grpcError, startTestService, usersApi } from './harness.ts';
+import { capturedLogger, grpcError, startTestService, usersApi } from './harness.ts';
 import { healthClient } from './service-clients.ts';
 
 const { api, mongo, logs } = await startTestService();
@@ -129,13 +127,7 @@ describe('UNAVAILABLE', () => {
   it('DATABASE_UNAVAILABLE when MongoDB goes away, with no driver text, and health turns NOT_SERVING', async () => {
     // The one test that runs its own MongoDB: it needs one that goes away.
     const emulator = await startEmulator({ host: '127.0.0.1', port: 0, replicaSetName: 'rs0' });
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line));
-        done();
-      },
-    });
+    const { logger, lines } = capturedLogger();
     const app = await startApp({
       mongodbUri: emulator.uri,
       mongodbDatabase: 'unavailable_test',
@@ -144,7 +136,7 @@ describe('UNAVAILABLE', () => {
       maxReceiveMessageBytes: 4 * 1024 * 1024,
       shutdownGraceMs: 2_000,
       mongodbServerSelectionTimeoutMs: 300,
-      logger: createLogger('info', sink),
+      logger,
     });
     const client = new UsersServiceClient(`127.0.0.1:${app.port}`, credentials.createInsecure());
     const health = healthClient(`127.0.0.1:${app.port}`);

@@ -5,6 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
 import { afterAll, expect } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { decodeStatusDetails, type StatusDetails } from '../../src/errors/grpc-status.ts';
@@ -93,19 +94,25 @@ export interface TestServiceOptions {
   maxReceiveMessageBytes?: number;
 }
 
+/** The service's logger (level info), with every line it writes parsed into `lines`. */
+export function capturedLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: createLogger('info', sink), lines };
+}
+
 /**
  * Starts the service on its own database; stopped and dropped after the
  * file's tests. Call it at the top level of a test file (awaited).
  */
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const mongo = await openTestDatabase();
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logs.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { logger, lines: logs } = capturedLogger();
   const app = await startApp({
     mongodbUri: mongo.uri,
     mongodbDatabase: mongo.dbName,
@@ -114,7 +121,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
     mongodbServerSelectionTimeoutMs: 5_000,
-    logger: createLogger('info', sink),
+    logger,
   });
   const address = `127.0.0.1:${app.port}`;
   const client = new UsersServiceClient(address, credentials.createInsecure());
