@@ -7,6 +7,7 @@ import type { Doc } from '../bson/bson-types.ts';
 import { CommandError, ErrorCode } from '../errors.ts';
 import { sessionKeyOf } from '../txn/session-registry.ts';
 import type { CommandSpec } from './command-context.ts';
+import { MAX_BSON_OBJECT_SIZE } from '../wire/limits.ts';
 import { MAX_WIRE_VERSION } from './hello.ts';
 
 const VERSION = '7.0.0';
@@ -21,7 +22,7 @@ export const adminCommands: Record<string, CommandSpec> = {
       versionArray: [7, 0, 0, 0],
       bits: 64,
       debug: false,
-      maxBsonObjectSize: 16 * 1024 * 1024,
+      maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
       storageEngines: ['emulator'],
       modules: [],
       maxWireVersion: MAX_WIRE_VERSION,

@@ -8,6 +8,7 @@ import type { Doc } from '../bson/bson-types.ts';
 import { CommandError, ErrorCode } from '../errors.ts';
 import { projectDocs } from '../query/projection.ts';
 import { parseSortSpec } from '../query/sort.ts';
+import { batchLength } from '../server/cursor-registry.ts';
 import { sessionKeyOf } from '../txn/session-registry.ts';
 import { collectionName, optionalBoolean, optionalDoc, optionalNumber, rejectUnsupported } from './command-args.ts';
 import type { CommandContext, CommandSpec } from './command-context.ts';
@@ -43,7 +44,8 @@ function find(ctx: CommandContext): Doc {
   const docs = projectDocs(matches.map((m) => m.doc), command['projection'], filter);
   const namespace = `${ctx.db}.${name}`;
   if (singleBatch) {
-    const batch = batchSize === undefined || batchSize === 0 ? docs : docs.slice(0, batchSize);
+    // One batch and no cursor: what does not fit 16 MiB is dropped, as in MongoDB.
+    const batch = docs.slice(0, batchLength(docs, batchSize === undefined || batchSize === 0 ? docs.length : batchSize));
     return { cursor: { firstBatch: batch, id: Long.ZERO, ns: namespace }, ok: 1 };
   }
   const { id, batch } = ctx.server.cursors.open(namespace, docs, batchSize, sessionKeyOf(command));

@@ -7,6 +7,7 @@
  */
 import { Long, Timestamp } from 'bson';
 import type { Doc } from '../bson/bson-types.ts';
+import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE } from '../wire/limits.ts';
 import type { CommandContext, CommandSpec } from './command-context.ts';
 
 /** Wire version advertised: 21 is MongoDB 7.0. */
@@ -28,8 +29,8 @@ function helloReply(ctx: CommandContext, legacy: boolean): Doc {
     me: server.address,
     electionId: server.electionId,
     lastWrite: { opTime, lastWriteDate: now, majorityOpTime: opTime, majorityWriteDate: now },
-    maxBsonObjectSize: 16 * 1024 * 1024,
-    maxMessageSizeBytes: 48_000_000,
+    maxBsonObjectSize: MAX_BSON_OBJECT_SIZE,
+    maxMessageSizeBytes: MAX_MESSAGE_SIZE,
     maxWriteBatchSize: 100_000,
     localTime: now,
     logicalSessionTimeoutMinutes: 30,

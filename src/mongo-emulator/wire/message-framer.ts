@@ -2,9 +2,7 @@
  * Cuts a TCP byte stream into whole wire messages using the length prefix
  * of each message header.
  */
-
-/** Largest message accepted (the `maxMessageSizeBytes` advertised in hello). */
-export const MAX_MESSAGE_SIZE = 48_000_000;
+import { MAX_MESSAGE_SIZE } from './limits.ts';
 
 /** Accumulates chunks and yields each complete message once. */
 export class MessageFramer {
