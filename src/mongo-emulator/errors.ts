@@ -7,6 +7,7 @@
 
 /** MongoDB error codes used by the emulator, by code name. */
 export const ErrorCode = {
+  InternalError: 1,
   BadValue: 2,
   FailedToParse: 9,
   TypeMismatch: 14,
@@ -35,6 +36,7 @@ export const ErrorCode = {
   Location40400: 40400,
   Location40414: 40414,
   Location40415: 40415,
+  BSONObjectTooLarge: 10334,
   DuplicateKey: 11000,
 } as const;
 

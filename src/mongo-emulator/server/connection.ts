@@ -3,14 +3,17 @@
  * one after another (a connection's requests are answered in order), and
  * writes replies. OP_QUERY gets OP_REPLY; OP_MSG gets OP_MSG unless the
  * client set moreToCome. A malformed message closes the connection, as
- * MongoDB does.
+ * MongoDB does. Nothing a command does can end the connection or the
+ * process: a failing command or an unencodable reply becomes an error reply,
+ * and anything else unexpected closes just this socket.
  */
 import type { Socket } from 'node:net';
 import type { Doc } from '../bson/bson-types.ts';
 import { runCommand } from '../commands/dispatcher.ts';
 import { CommandError, ErrorCode } from '../errors.ts';
-import { decodeRequest, encodeMsg, encodeReply, type DecodedRequest } from '../wire/message-codec.ts';
+import { decodeRequest, type DecodedRequest } from '../wire/message-codec.ts';
 import { MessageFramer } from '../wire/message-framer.ts';
+import { encodeReplyFor } from './reply-encoder.ts';
 import type { ServerState } from './server-state.ts';
 
 let nextResponseId = 1;
@@ -46,7 +49,11 @@ export class Connection {
       return;
     }
     for (const message of messages) {
-      this.#queue = this.#queue.then(() => this.#handle(message));
+      // A rejection here would stall every later message of this connection
+      // and, unhandled, end the process: close this socket instead.
+      this.#queue = this.#queue.then(() => this.#handle(message)).catch(() => {
+        this.#socket.destroy();
+      });
     }
   }
 
@@ -67,11 +74,11 @@ export class Connection {
       reply = new CommandError(ErrorCode.BadValue, error instanceof Error ? error.message : String(error)).toReply();
     }
     if (request.moreToCome || this.#socket.destroyed) return;
-    const responseId = nextResponseId++;
-    const bytes =
-      request.kind === 'query'
-        ? encodeReply(responseId, request.header.requestId, reply)
-        : encodeMsg(responseId, request.header.requestId, reply);
+    const bytes = encodeReplyFor(this.#server, request, reply, nextResponseId++);
+    if (bytes === undefined) {
+      this.#socket.destroy();
+      return;
+    }
     this.#socket.write(bytes);
   }
 }

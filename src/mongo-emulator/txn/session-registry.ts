@@ -99,6 +99,18 @@ export class SessionRegistry {
     return { kind: 'active', txn };
   }
 
+  /**
+   * The still-open transaction a command ran in, if any. Unlike `resolve`
+   * it changes nothing: it is for looking back at a command already run.
+   */
+  activeTransactionOf(command: Doc): Transaction | undefined {
+    const sessionKey = sessionKeyOf(command);
+    const txnNumber = txnNumberOf(command);
+    if (sessionKey === undefined || txnNumber === undefined || command['autocommit'] === undefined) return undefined;
+    const txn = this.#sessions.get(sessionKey)?.txn;
+    return txn !== undefined && txn.txnNumber === txnNumber && txn.state === 'active' ? txn : undefined;
+  }
+
   #supersede(session: SessionState, txnNumber: number): void {
     if (session.txn !== undefined && session.txn.state === 'active') this.abort(session.txn, 'superseded by a newer txnNumber');
     session.txnNumber = txnNumber;

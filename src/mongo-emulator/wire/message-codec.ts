@@ -4,9 +4,11 @@
  * OP_REPLY, and OP_MSG for everything else. All integers are little-endian;
  * documents are BSON, encoded with the same `bson` package as the driver.
  */
-import { deserialize, serialize } from 'bson';
+import { calculateObjectSize, deserialize, serialize } from 'bson';
 import type { Doc } from '../bson/bson-types.ts';
+import { CommandError, ErrorCode } from '../errors.ts';
 import { crc32c } from './crc32c.ts';
+import { MAX_INTERNAL_BSON_SIZE, MAX_MESSAGE_SIZE } from './limits.ts';
 
 /** Operation codes used here. */
 export const OpCode = { Reply: 1, Query: 2004, Msg: 2013, Compressed: 2012 } as const;
@@ -42,6 +44,33 @@ export interface DocumentSequence {
 const HEADER_SIZE = 16;
 const DESERIALIZE_OPTIONS = { promoteBuffers: false, validation: { utf8: false } } as const;
 const SERIALIZE_OPTIONS = { ignoreUndefined: true, checkKeys: false } as const;
+
+/**
+ * Serialises one document of a message. The size is measured first: bson
+ * writes through a shared 17 MiB buffer and, for a larger document, throws
+ * a RangeError or even returns truncated bytes. A document over MongoDB's
+ * limit for server-built documents (16 MiB + 16 KiB, which that buffer
+ * holds) is refused with 10334 BSONObjectTooLarge, as mongod refuses it.
+ */
+function serializeDocument(doc: Doc): Buffer {
+  const size = calculateObjectSize(doc, SERIALIZE_OPTIONS);
+  if (size > MAX_INTERNAL_BSON_SIZE) {
+    throw new CommandError(
+      ErrorCode.BSONObjectTooLarge,
+      `BSONObj size: ${size} (0x${size.toString(16).toUpperCase()}) is invalid. Size must be between 0 and ${MAX_INTERNAL_BSON_SIZE}(16MB)`,
+    );
+  }
+  // serialize returns a fresh array of its own: wrap it rather than copy it.
+  const bytes = serialize(doc, SERIALIZE_OPTIONS);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Refuses a message over `maxMessageSizeBytes`, which no peer would accept. */
+function checkMessageSize(length: number): void {
+  if (length > MAX_MESSAGE_SIZE) {
+    throw new CommandError(ErrorCode.BSONObjectTooLarge, `message of ${length} bytes exceeds maxMessageSizeBytes (${MAX_MESSAGE_SIZE})`);
+  }
+}
 
 /** Reads the header of a complete message. */
 export function readHeader(message: Uint8Array): MessageHeader {
@@ -139,9 +168,9 @@ export function encodeMsg(
   body: Doc,
   options: { flags?: number; sequences?: readonly DocumentSequence[]; checksum?: boolean } = {},
 ): Buffer {
-  const parts: Buffer[] = [Buffer.from([0]), Buffer.from(serialize(body, SERIALIZE_OPTIONS))];
+  const parts: Buffer[] = [Buffer.from([0]), serializeDocument(body)];
   for (const sequence of options.sequences ?? []) {
-    const docs = sequence.documents.map((doc) => Buffer.from(serialize(doc, SERIALIZE_OPTIONS)));
+    const docs = sequence.documents.map(serializeDocument);
     const name = Buffer.from(`${sequence.identifier}\0`, 'utf8');
     const size = Buffer.alloc(4);
     size.writeInt32LE(4 + name.length + docs.reduce((n, d) => n + d.length, 0));
@@ -152,7 +181,9 @@ export function encodeMsg(
   const flagBytes = Buffer.alloc(4);
   flagBytes.writeUInt32LE(flags >>> 0);
   const payload = Buffer.concat([flagBytes, ...parts]);
-  const buf = Buffer.alloc(HEADER_SIZE + payload.length + (options.checksum === true ? 4 : 0));
+  const length = HEADER_SIZE + payload.length + (options.checksum === true ? 4 : 0);
+  checkMessageSize(length);
+  const buf = Buffer.alloc(length);
   payload.copy(buf, HEADER_SIZE);
   writeHeader(buf, requestId, responseTo, OpCode.Msg);
   if (options.checksum === true) buf.writeUInt32LE(crc32c(buf.subarray(0, buf.length - 4)), buf.length - 4);
@@ -161,7 +192,8 @@ export function encodeMsg(
 
 /** Encodes an OP_REPLY carrying one document (the answer to an OP_QUERY). */
 export function encodeReply(requestId: number, responseTo: number, doc: Doc): Buffer {
-  const body = Buffer.from(serialize(doc, SERIALIZE_OPTIONS));
+  const body = serializeDocument(doc);
+  checkMessageSize(HEADER_SIZE + 20 + body.length);
   const buf = Buffer.alloc(HEADER_SIZE + 20 + body.length);
   buf.writeInt32LE(0, HEADER_SIZE); // responseFlags
   buf.writeBigInt64LE(0n, HEADER_SIZE + 4); // cursorID
@@ -175,7 +207,7 @@ export function encodeReply(requestId: number, responseTo: number, doc: Doc): Bu
 /** Encodes an OP_QUERY command (used by tests to act as a legacy client). */
 export function encodeQuery(requestId: number, fullCollectionName: string, command: Doc): Buffer {
   const name = Buffer.from(`${fullCollectionName}\0`, 'utf8');
-  const body = Buffer.from(serialize(command, SERIALIZE_OPTIONS));
+  const body = serializeDocument(command);
   const buf = Buffer.alloc(HEADER_SIZE + 4 + name.length + 8 + body.length);
   let at = HEADER_SIZE;
   buf.writeInt32LE(0, at);

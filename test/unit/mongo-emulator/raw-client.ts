@@ -54,10 +54,18 @@ export class RawClient {
     return new RawClient(socket);
   }
 
-  /** Sends `command` to database `db` and resolves with its reply. */
-  command(command: Doc, db = 't'): Promise<RawReply> {
+  /**
+   * Sends `command` to database `db` and resolves with its reply; rejects
+   * if none comes within `timeoutMs` (a server that lost the command).
+   */
+  command(command: Doc, db = 't', timeoutMs = 10_000): Promise<RawReply> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ resolve, reject });
+      const timer = setTimeout(() => reject(new Error(`no reply within ${timeoutMs} ms`)), timeoutMs);
+      const settle = <T>(fn: (value: T) => void) => (value: T): void => {
+        clearTimeout(timer);
+        fn(value);
+      };
+      this.#waiting.push({ resolve: settle(resolve), reject: settle(reject) });
       this.#socket.write(encodeMsg(this.#requestId++, 0, { ...command, $db: db }));
     });
   }
