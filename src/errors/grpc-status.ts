@@ -1,3 +1,4 @@
+import '../protobuf/own-proto-keys.ts';
 import { Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Any } from '../gen/google/protobuf/any.js';
 import {

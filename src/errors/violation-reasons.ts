@@ -18,12 +18,15 @@ export const VIOLATION_REASONS = {
   INVALID_KEY: 'A JSON object key or map key breaks the key rules (length, "$" prefix, ".", NUL or character set).',
   INVALID_VALUE: 'A JSON value is not one google.protobuf.Value can carry (e.g. a list item with no kind set).',
   INVALID_NUMBER: 'A JSON number is NaN or infinite.',
-  DUPLICATE: 'The value repeats one given earlier in the same list, where each must be unique.',
+  DUPLICATE: 'The value repeats one given earlier in the same list or map, where each must be unique.',
   CONFLICT: 'The field contradicts another field of the same request.',
   OUT_OF_RANGE: 'The number or time is outside the range the field allows.',
   INVALID_TOKEN: 'The opaque token (page token or version) is not one this service issued.',
   UNKNOWN_CHANNEL_TYPE: 'The channel type is not one of email, sms, push, chat, in_app_feed, http.',
   UNKNOWN_ENUM_VALUE: 'The enum number is not a value of the enum.',
+  INVALID_UTF8: 'A string is not valid UTF-8, which proto3 requires of every string field; nothing was stored.',
+  UNKNOWN_FIELD: 'The message carries a field number this server does not know (a client built from newer protos?); it is refused rather than dropped.',
+  MALFORMED: 'The bytes are not a valid protobuf encoding of the message (truncated, a wrong wire type, or nested too deep).',
 } as const;
 
 /** A key of {@link VIOLATION_REASONS}. */

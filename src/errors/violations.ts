@@ -1,5 +1,5 @@
-import { AppError, type FieldViolation } from '../../errors/app-error.ts';
-import type { ViolationReason } from '../../errors/violation-reasons.ts';
+import { AppError, type FieldViolation } from './app-error.ts';
+import type { ViolationReason } from './violation-reasons.ts';
 
 /**
  * How many violations one request may collect. Enough for any honest
@@ -25,9 +25,15 @@ export class Violations {
     return this.#list.length + this.#omitted;
   }
 
+  /** `AppError.invalid` with everything collected, or undefined when nothing was. */
+  toError(): AppError | undefined {
+    return this.count > 0 ? AppError.invalid(this.#list, this.#omitted) : undefined;
+  }
+
   /** Throws `AppError.invalid` when anything was collected. */
   throwIfAny(): void {
-    if (this.count > 0) throw AppError.invalid(this.#list, this.#omitted);
+    const error = this.toError();
+    if (error !== undefined) throw error;
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../errors/app-error.ts';
 import { checkUserId } from './validation/strings.ts';
-import { Violations } from './validation/violations.ts';
+import { Violations } from '../errors/violations.ts';
 
 /** The current token format. */
 const VERSION = 1;

@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { hasControlOrLoneSurrogate } from './strings.ts';
-import { codePoints, quote, type Violations } from './violations.ts';
+import { codePoints, quote, type Violations } from '../../errors/violations.ts';
 
 /** RFC 5321: a path is at most 256 octets, so an address at most 254. */
 export const MAX_EMAIL = 254;

@@ -14,7 +14,7 @@ import { checkAvatar, checkEmail, checkLocale, checkPhone, checkTimeZone } from 
 import { CHANNEL_DATA_LIMITS, checkJsonObject, keyProblem, PROPERTIES_LIMITS } from './json.ts';
 import { checkPreferenceSet } from './preferences.ts';
 import { checkExpectedVersion, checkSlug, checkText, checkUserId, MAX_NAME } from './strings.ts';
-import { quote, Violations } from './violations.ts';
+import { quote, Violations } from '../../errors/violations.ts';
 
 /** Most top-level keys one identify may unset. */
 export const MAX_UNSET_PROPERTIES = 100;
@@ -100,7 +100,8 @@ function checkUnset(req: IdentifyUserRequest, mode: 'merge' | 'replace' | undefi
     v.add('unset_properties', 'CONFLICT', 'may not be given with TRAIT_MODE_REPLACE, which already drops every key not sent');
   }
   if (keys.length > MAX_UNSET_PROPERTIES) {
-    v.add('unset_properties', 'TOO_MANY', `has ${keys.length} keys, at most ${MAX_UNSET_PROPERTIES} are allowed`);
+    v.add('unset_properties', 'TOO_MANY', `has ${keys.length} entries, at most ${MAX_UNSET_PROPERTIES} are allowed`);
+    return [];
   }
   const sent = req.properties ?? {};
   const seen = new Set<string>();
@@ -144,7 +145,9 @@ function checkCreatedAt(value: Date | undefined, now: Date, v: Violations): Date
 
 function checkChannelData(list: readonly ChannelDataInputMessage[], v: Violations): ChannelDataInput[] {
   if (list.length > MAX_CHANNEL_DATA) {
+    // Counted before any entry is read: an oversized list costs nothing more.
     v.add('channel_data', 'TOO_MANY', `has ${list.length} entries, at most ${MAX_CHANNEL_DATA} are allowed`);
+    return [];
   }
   const out: ChannelDataInput[] = [];
   const seen = new Set<string>();
@@ -174,7 +177,8 @@ export function checkData(data: Record<string, unknown> | undefined, field: stri
 
 function checkPreferenceSets(list: readonly PreferenceSetMessage[], v: Violations): PreferenceSetInput[] {
   if (list.length > MAX_PREFERENCE_SETS) {
-    v.add('preferences', 'TOO_MANY', `has ${list.length} sets, at most ${MAX_PREFERENCE_SETS} are allowed`);
+    v.add('preferences', 'TOO_MANY', `has ${list.length} entries, at most ${MAX_PREFERENCE_SETS} are allowed`);
+    return [];
   }
   const out: PreferenceSetInput[] = [];
   const seen = new Set<string>();

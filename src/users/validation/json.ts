@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../model.ts';
 import { hasLoneSurrogate } from './strings.ts';
-import { codePoints, objectPath, quote, type Violations } from './violations.ts';
+import { codePoints, objectPath, quote, type Violations } from '../../errors/violations.ts';
 
 /** Limits for one free-form JSON object (properties, channel data). */
 export interface JsonLimits {

@@ -10,7 +10,7 @@ import {
   type PreferenceSetting,
 } from '../model.ts';
 import { checkSlug, slugProblem } from './strings.ts';
-import { mapPath, quote, type Violations } from './violations.ts';
+import { mapPath, quote, type Violations } from '../../errors/violations.ts';
 
 /** Most workflows, and most categories, in one preference set. */
 export const MAX_PREFERENCE_ENTRIES = 200;
@@ -49,6 +49,7 @@ function checkSettings(
   const keys = Object.keys(map);
   if (keys.length > MAX_PREFERENCE_ENTRIES) {
     v.add(field, 'TOO_MANY', `has ${keys.length} entries, at most ${MAX_PREFERENCE_ENTRIES} are allowed`);
+    return {};
   }
   const entries: [string, PreferenceSetting][] = [];
   for (const key of keys) {

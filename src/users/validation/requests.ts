@@ -8,7 +8,7 @@ import { readPageToken } from '../page-token.ts';
 import { checkData } from './identify.ts';
 import { checkPreferenceSet, checkPreferenceSetId } from './preferences.ts';
 import { checkExpectedVersion, checkSlug, checkUserId } from './strings.ts';
-import { Violations } from './violations.ts';
+import { Violations } from '../../errors/violations.ts';
 
 /** ListUsers' page size when the caller sends 0. */
 export const DEFAULT_PAGE_SIZE = 50;

@@ -1,5 +1,5 @@
 import type { ViolationReason } from '../../errors/violation-reasons.ts';
-import { codePoints, quote, type Violations } from './violations.ts';
+import { codePoints, quote, type Violations } from '../../errors/violations.ts';
 
 /** Longest user id, in code points. */
 export const MAX_USER_ID = 256;
