@@ -3,7 +3,7 @@
  */
 import type { ChannelData } from '../gen/herald/users/v1/channel_data.js';
 import type { PreferenceSet, PreferenceSetting } from '../gen/herald/users/v1/preferences.js';
-import type { User } from '../gen/herald/users/v1/user.js';
+import { User } from '../gen/herald/users/v1/user.js';
 import type {
   ChannelDataRecord,
   PreferenceSetRecord,
@@ -26,6 +26,14 @@ export function userToProto(user: UserRecord): User {
     updatedAt: user.updatedAt,
     version: user.version,
   };
+}
+
+/**
+ * The bytes a user takes in a reply's repeated User field: its encoding,
+ * plus at most 6 for the field's tag and length.
+ */
+export function userReplySize(user: UserRecord): number {
+  return User.encode(userToProto(user)).finish().length + 6;
 }
 
 /** Stored channel data as the API returns it. */

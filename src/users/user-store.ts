@@ -22,6 +22,12 @@ export interface IdentifyOutcome {
 }
 
 /** One page of users and the id to continue after, if there are more. */
+/** How large a reply may grow, and how to measure what goes into it. */
+export interface ReplyBudget<T> {
+  readonly maxBytes: number;
+  readonly sizeOf: (item: T) => number;
+}
+
 export interface UsersPage {
   users: UserRecord[];
   nextAfter?: string;
@@ -86,18 +92,38 @@ export class UserStore {
    * A page of users in ascending order of id. One extra document is read to
    * learn whether another page follows, so the last page has no token.
    */
-  async list(query: ListUsersQuery): Promise<UsersPage> {
+  /**
+   * A page of users after `query.after`, in ascending id order: at most
+   * `query.pageSize` users, and fewer when the next would take the page past
+   * `budget.maxBytes` as measured by `budget.sizeOf` (the first user always
+   * fits). Documents are read one batch at a time and the cursor is closed
+   * as soon as the page is full.
+   */
+  async list(query: ListUsersQuery, budget: ReplyBudget<UserRecord>): Promise<UsersPage> {
     const filter = query.after === undefined ? {} : { _id: { $gt: query.after } };
-    const docs = await this.db.users
+    const cursor = this.db.users
       .find(filter, timeoutOptions())
       .sort({ _id: 1 })
-      .limit(query.pageSize + 1)
-      .toArray();
-    const page = docs.slice(0, query.pageSize).map(toUserRecord);
-    const last = page[page.length - 1];
-    return docs.length > query.pageSize && last !== undefined
-      ? { users: page, nextAfter: last.id }
-      : { users: page };
+      .limit(query.pageSize + 1);
+    const users: UserRecord[] = [];
+    let bytes = 0;
+    let more = false;
+    try {
+      for await (const doc of cursor) {
+        const user = toUserRecord(doc);
+        const size = budget.sizeOf(user);
+        if (users.length === query.pageSize || (users.length > 0 && bytes + size > budget.maxBytes)) {
+          more = true;
+          break;
+        }
+        users.push(user);
+        bytes += size;
+      }
+    } finally {
+      await cursor.close();
+    }
+    const last = users[users.length - 1];
+    return more && last !== undefined ? { users, nextAfter: last.id } : { users };
   }
 
   /**

@@ -45,9 +45,22 @@ export interface UsersStores {
   preferences: PreferenceStore;
 }
 
+/**
+ * The most bytes of users one ListUsers reply carries: clients refuse
+ * replies over 4 MiB by default (grpc-js, grpc-go, grpcio), so a page stops
+ * early, with a token for the rest, rather than fail every such client.
+ */
+export const MAX_LIST_REPLY_BYTES = 3 * 1024 * 1024;
+
+/** How the transport measures a user as it will send it, in bytes. */
+export type UserReplySize = (user: UserRecord) => number;
+
 /** The users domain service. */
 export class UsersService {
-  constructor(private readonly stores: UsersStores) {}
+  constructor(
+    private readonly stores: UsersStores,
+    private readonly userReplySize: UserReplySize,
+  ) {}
 
   /** Creates or updates a user; see IdentifyUser in the proto. */
   identifyUser(request: IdentifyUserRequest): Promise<IdentifyOutcome> {
@@ -62,9 +75,15 @@ export class UsersService {
     return user;
   }
 
-  /** A page of users in ascending order of id. */
+  /**
+   * A page of users in ascending order of id: `page_size` users, or fewer
+   * when they would pass {@link MAX_LIST_REPLY_BYTES}.
+   */
   async listUsers(request: ListUsersRequest): Promise<UsersPageResult> {
-    const page = await this.stores.users.list(validateListUsers(request));
+    const page = await this.stores.users.list(validateListUsers(request), {
+      maxBytes: MAX_LIST_REPLY_BYTES,
+      sizeOf: this.userReplySize,
+    });
     return {
       users: page.users,
       nextPageToken: page.nextAfter === undefined ? '' : encodePageToken(page.nextAfter),

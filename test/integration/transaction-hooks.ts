@@ -7,6 +7,7 @@
  * store's own work: pause it at a known point, look at what it sees, or make
  * it abort. Ordering then comes from awaited events, never from timing.
  */
+import { userReplySize } from '../../src/transport/to-proto.ts';
 import type { ClientSession, Db, MongoClient } from 'mongodb';
 import { usersDatabase, type UsersDatabase } from '../../src/db/collections.ts';
 import { ChannelDataStore } from '../../src/users/channel-data-store.ts';
@@ -56,7 +57,7 @@ export function hookedUsersService(client: MongoClient, db: Db, around: AroundAt
     users,
     channelData: new ChannelDataStore(database, users),
     preferences: new PreferenceStore(database, users),
-  });
+  }, userReplySize);
 }
 
 /** A promise with its resolve function, to wait on an event or release a pause. */
