@@ -6,25 +6,36 @@
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
+import { DEFAULTS, type Config } from './config.ts';
 import { usersDatabase } from './db/collections.ts';
-import { watchWritable } from './db/health-monitor.ts';
+import { probeDatabase, watchWritable } from './db/health-monitor.ts';
 import { ensureIndexes } from './db/indexes.ts';
 import { buildServer, setServing } from './server.ts';
+import { userReplySize } from './transport/to-proto.ts';
 import { ChannelDataStore } from './users/channel-data-store.ts';
 import { PreferenceStore } from './users/preference-store.ts';
 import { UserStore } from './users/user-store.ts';
 import { UsersService } from './users/users-service.ts';
 
+/** The settings that have defaults (src/config.ts), any of which a caller may give. */
+type Tunables = Omit<Config, 'host' | 'port' | 'mongodbUri' | 'mongodbDatabase' | 'embeddedMongoDir' | 'logLevel'>;
+
 /** What the service needs to start. */
-export interface AppOptions {
+export interface AppOptions extends Partial<Tunables> {
   mongodbUri: string;
   mongodbDatabase: string;
   host: string;
   port: number;
-  maxReceiveMessageBytes: number;
-  shutdownGraceMs: number;
-  mongodbServerSelectionTimeoutMs: number;
   logger: Logger;
+}
+
+/** How long closing the MongoDB client may take at shutdown before it is abandoned. */
+export const CLIENT_CLOSE_BOUND_MS = 3_000;
+
+/** How a stop ended. */
+export interface StopOutcome {
+  /** False when calls were cancelled after the grace period or MongoDB did not close in time. */
+  readonly clean: boolean;
 }
 
 /** A started service. */
@@ -33,16 +44,53 @@ export interface RunningApp {
   readonly port: number;
   /**
    * Stops taking calls, lets calls in flight finish within the grace period
-   * (then cancels them), and closes MongoDB. Safe to call more than once.
+   * (then cancels them and leaves their work behind), and closes MongoDB
+   * within {@link CLIENT_CLOSE_BOUND_MS}. Always ends; safe to call more
+   * than once.
    */
-  stop(): Promise<void>;
+  stop(): Promise<StopOutcome>;
+}
+
+/** The address could not be listened on; `code` is the system's (EADDRINUSE, EACCES, ...). */
+export class BindError extends Error {
+  override readonly name = 'BindError';
+  constructor(
+    readonly address: string,
+    readonly code: string | undefined,
+    cause: unknown,
+  ) {
+    super(`cannot listen on ${address}: ${code ?? (cause instanceof Error ? cause.message : String(cause))}`, { cause });
+  }
+}
+
+function tunables(options: AppOptions): Tunables {
+  return {
+    maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULTS.GRPC_MAX_RECEIVE_MESSAGE_BYTES,
+    shutdownGraceMs: options.shutdownGraceMs ?? DEFAULTS.SHUTDOWN_GRACE_MS,
+    mongodbServerSelectionTimeoutMs: options.mongodbServerSelectionTimeoutMs ?? DEFAULTS.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
+    mongodbTimeoutMs: options.mongodbTimeoutMs ?? DEFAULTS.MONGODB_TIMEOUT_MS,
+    healthProbeIntervalMs: options.healthProbeIntervalMs ?? DEFAULTS.HEALTH_PROBE_INTERVAL_MS,
+    healthProbeTimeoutMs: options.healthProbeTimeoutMs ?? DEFAULTS.HEALTH_PROBE_TIMEOUT_MS,
+    defaultDeadlineMs: options.defaultDeadlineMs ?? DEFAULTS.GRPC_DEFAULT_DEADLINE_MS,
+    receiveTimeoutMs: options.receiveTimeoutMs ?? DEFAULTS.GRPC_RECEIVE_TIMEOUT_MS,
+    maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULTS.GRPC_MAX_CONCURRENT_STREAMS,
+    keepaliveTimeMs: options.keepaliveTimeMs ?? DEFAULTS.GRPC_KEEPALIVE_TIME_MS,
+    keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? DEFAULTS.GRPC_KEEPALIVE_TIMEOUT_MS,
+    maxConnectionIdleMs: options.maxConnectionIdleMs ?? DEFAULTS.GRPC_MAX_CONNECTION_IDLE_MS,
+    maxConnectionAgeMs: options.maxConnectionAgeMs ?? DEFAULTS.GRPC_MAX_CONNECTION_AGE_MS,
+    maxConnectionAgeGraceMs: options.maxConnectionAgeGraceMs ?? DEFAULTS.GRPC_MAX_CONNECTION_AGE_GRACE_MS,
+    maxSessionMemoryMiB: options.maxSessionMemoryMiB ?? DEFAULTS.GRPC_MAX_SESSION_MEMORY_MIB,
+  };
 }
 
 /** Connects to MongoDB, prepares indexes, and serves gRPC on host:port. */
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { logger } = options;
+  const settings = tunables(options);
   const client = new MongoClient(options.mongodbUri, {
-    serverSelectionTimeoutMS: options.mongodbServerSelectionTimeoutMs,
+    serverSelectionTimeoutMS: settings.mongodbServerSelectionTimeoutMs,
+    // Every operation is bounded, even one started outside a call.
+    timeoutMS: settings.mongodbTimeoutMs,
     appName: 'herald-users',
   });
   await client.connect();
@@ -57,35 +105,53 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       users: userStore,
       channelData: new ChannelDataStore(database, userStore),
       preferences: new PreferenceStore(database, userStore),
-    });
+    }, userReplySize);
+    const state: { shuttingDown: boolean; databaseReachable: boolean; writable: boolean } = {
+      shuttingDown: false,
+      databaseReachable: true,
+      writable: true,
+    };
     const { server, health } = buildServer({
       users,
-      logger,
-      maxReceiveMessageBytes: options.maxReceiveMessageBytes,
+      edge: { logger, defaultDeadlineMs: settings.defaultDeadlineMs, state },
+      limits: settings,
     });
     const port = await bind(server, `${options.host}:${options.port}`);
-    let stopping = false;
-    setServing(health, true);
+    const updateHealth = (): void => {
+      if (!state.shuttingDown) setServing(health, state.writable && state.databaseReachable);
+    };
+    updateHealth();
     const unwatch = watchWritable(client, (writable) => {
-      if (stopping) return;
+      state.writable = writable;
       logger.warn({ writable }, 'MongoDB availability changed');
-      setServing(health, writable);
+      updateHealth();
     });
+    const stopProbe = probeDatabase(
+      db,
+      { intervalMs: settings.healthProbeIntervalMs, timeoutMs: settings.healthProbeTimeoutMs },
+      (reachable) => {
+        state.databaseReachable = reachable;
+        logger.warn({ reachable }, reachable ? 'MongoDB answers again' : 'MongoDB did not answer its health probe in time');
+        updateHealth();
+      },
+    );
 
-    let stopped: Promise<void> | undefined;
-    const stop = (): Promise<void> => {
+    let stopped: Promise<StopOutcome> | undefined;
+    const stop = (): Promise<StopOutcome> => {
       stopped ??= (async () => {
-        stopping = true;
+        state.shuttingDown = true;
         setServing(health, false);
         unwatch();
-        await drain(server, options.shutdownGraceMs, logger);
-        await client.close();
+        stopProbe();
+        const drained = await drain(server, settings.shutdownGraceMs, logger);
+        const closed = await closeWithin(client, CLIENT_CLOSE_BOUND_MS, logger);
+        return { clean: drained && closed };
       })();
       return stopped;
     };
     return { port, stop };
   } catch (error) {
-    await client.close();
+    await closeWithin(client, CLIENT_CLOSE_BOUND_MS, logger);
     throw error;
   }
 }
@@ -93,26 +159,53 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
 function bind(server: Server, address: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
-      if (error) reject(error);
-      else resolve(port);
+      if (error) {
+        // grpc-js wraps the system error's message; its code is what an operator needs.
+        const code = /\b(E[A-Z]+)\b/.exec(error.message)?.[1];
+        reject(new BindError(address, code, error));
+      } else resolve(port);
     });
   });
 }
 
 /**
  * Refuses new calls and waits for those in flight; after `graceMs` the rest
- * are cancelled so that shutdown always ends.
+ * are cancelled so that shutdown always ends. True when none had to be.
  */
-function drain(server: Server, graceMs: number, logger: Logger): Promise<void> {
+function drain(server: Server, graceMs: number, logger: Logger): Promise<boolean> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       logger.warn({ graceMs }, 'calls still in flight after the grace period; cancelling them');
       server.forceShutdown();
-      resolve();
+      resolve(false);
     }, graceMs);
     server.tryShutdown(() => {
       clearTimeout(timer);
-      resolve();
+      resolve(true);
     });
   });
+}
+
+/**
+ * Closes the client, or gives up after `boundMs`: a database that stopped
+ * answering can hold `close()` (ending sessions, aborting transactions)
+ * for as long as the driver waits. True when it closed in time.
+ */
+async function closeWithin(client: MongoClient, boundMs: number, logger: Logger): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([
+    client.close().then(
+      () => true,
+      (error: unknown) => {
+        logger.warn({ err: error }, 'closing MongoDB failed');
+        return true;
+      },
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), boundMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!closed) logger.warn({ boundMs }, 'MongoDB did not close in time; abandoning the connections');
+  return closed;
 }

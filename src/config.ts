@@ -23,6 +23,27 @@ export interface Config {
   shutdownGraceMs: number;
   /** How long MongoDB server selection may take before a call fails UNAVAILABLE. */
   mongodbServerSelectionTimeoutMs: number;
+  /** The driver's timeoutMS: the most any one MongoDB operation may take, in or out of a call. */
+  mongodbTimeoutMs: number;
+  /** How often MongoDB is pinged for the health status, and how long a ping may take. */
+  healthProbeIntervalMs: number;
+  healthProbeTimeoutMs: number;
+  /** The deadline of a call that brings none. */
+  defaultDeadlineMs: number;
+  /** How long a unary call may take to deliver its request. */
+  receiveTimeoutMs: number;
+  /** Most calls open at once on one connection. */
+  maxConcurrentStreams: number;
+  /** Keepalive pings: interval and how long the answer may take. */
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  /** A connection with no call for this long is closed. */
+  maxConnectionIdleMs: number;
+  /** A connection's longest life, and the grace its calls get when it ends. */
+  maxConnectionAgeMs: number;
+  maxConnectionAgeGraceMs: number;
+  /** HTTP/2 session memory per connection, MiB. */
+  maxSessionMemoryMiB: number;
 }
 
 /** Thrown when the environment holds bad values; lists all of them. */
@@ -45,6 +66,18 @@ export const DEFAULTS = {
   GRPC_MAX_RECEIVE_MESSAGE_BYTES: 4 * 1024 * 1024,
   SHUTDOWN_GRACE_MS: 10_000,
   MONGODB_SERVER_SELECTION_TIMEOUT_MS: 5_000,
+  MONGODB_TIMEOUT_MS: 30_000,
+  HEALTH_PROBE_INTERVAL_MS: 2_000,
+  HEALTH_PROBE_TIMEOUT_MS: 1_000,
+  GRPC_DEFAULT_DEADLINE_MS: 30_000,
+  GRPC_RECEIVE_TIMEOUT_MS: 10_000,
+  GRPC_MAX_CONCURRENT_STREAMS: 100,
+  GRPC_KEEPALIVE_TIME_MS: 60_000,
+  GRPC_KEEPALIVE_TIMEOUT_MS: 20_000,
+  GRPC_MAX_CONNECTION_IDLE_MS: 300_000,
+  GRPC_MAX_CONNECTION_AGE_MS: 3_600_000,
+  GRPC_MAX_CONNECTION_AGE_GRACE_MS: 30_000,
+  GRPC_MAX_SESSION_MEMORY_MIB: 10,
 } as const;
 
 /** Reads and checks the configuration from `env`; throws ConfigError listing every problem. */
@@ -103,7 +136,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       100,
       120_000,
     ),
+    mongodbTimeoutMs: integer('MONGODB_TIMEOUT_MS', DEFAULTS.MONGODB_TIMEOUT_MS, 100, 600_000),
+    healthProbeIntervalMs: integer('HEALTH_PROBE_INTERVAL_MS', DEFAULTS.HEALTH_PROBE_INTERVAL_MS, 100, 600_000),
+    healthProbeTimeoutMs: integer('HEALTH_PROBE_TIMEOUT_MS', DEFAULTS.HEALTH_PROBE_TIMEOUT_MS, 50, 60_000),
+    defaultDeadlineMs: integer('GRPC_DEFAULT_DEADLINE_MS', DEFAULTS.GRPC_DEFAULT_DEADLINE_MS, 100, 3_600_000),
+    receiveTimeoutMs: integer('GRPC_RECEIVE_TIMEOUT_MS', DEFAULTS.GRPC_RECEIVE_TIMEOUT_MS, 100, 3_600_000),
+    maxConcurrentStreams: integer('GRPC_MAX_CONCURRENT_STREAMS', DEFAULTS.GRPC_MAX_CONCURRENT_STREAMS, 1, 10_000),
+    keepaliveTimeMs: integer('GRPC_KEEPALIVE_TIME_MS', DEFAULTS.GRPC_KEEPALIVE_TIME_MS, 1_000, 86_400_000),
+    keepaliveTimeoutMs: integer('GRPC_KEEPALIVE_TIMEOUT_MS', DEFAULTS.GRPC_KEEPALIVE_TIMEOUT_MS, 100, 600_000),
+    maxConnectionIdleMs: integer('GRPC_MAX_CONNECTION_IDLE_MS', DEFAULTS.GRPC_MAX_CONNECTION_IDLE_MS, 1_000, 86_400_000),
+    maxConnectionAgeMs: integer('GRPC_MAX_CONNECTION_AGE_MS', DEFAULTS.GRPC_MAX_CONNECTION_AGE_MS, 1_000, 604_800_000),
+    maxConnectionAgeGraceMs: integer('GRPC_MAX_CONNECTION_AGE_GRACE_MS', DEFAULTS.GRPC_MAX_CONNECTION_AGE_GRACE_MS, 0, 3_600_000),
+    maxSessionMemoryMiB: integer('GRPC_MAX_SESSION_MEMORY_MIB', DEFAULTS.GRPC_MAX_SESSION_MEMORY_MIB, 1, 4_096),
   };
+  if (config.healthProbeTimeoutMs >= config.healthProbeIntervalMs) {
+    problems.push(
+      `HEALTH_PROBE_TIMEOUT_MS (${config.healthProbeTimeoutMs}) must be less than HEALTH_PROBE_INTERVAL_MS (${config.healthProbeIntervalMs})`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }

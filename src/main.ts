@@ -2,11 +2,11 @@
  * Entry point: configuration, logger, MongoDB (the configured one, or an
  * embedded replica set), the server, and the signals that stop it.
  */
-import { startApp, type RunningApp } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { EmbeddedMongoUnavailable, startEmbeddedMongo, type EmbeddedMongo } from './embedded-mongo.ts';
+import { EXIT_CODES } from './exit-codes.ts';
 import { createLogger } from './logger.ts';
-import { runUntilSignal } from './process-lifecycle.ts';
+import { serve } from './serve.ts';
 
 function readConfig(): Config {
   try {
@@ -14,7 +14,7 @@ function readConfig(): Config {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      process.exit(2);
+      process.exit(EXIT_CODES.BAD_CONFIG);
     }
     throw error;
   }
@@ -32,17 +32,13 @@ if (mongodbUri === undefined) {
   } catch (error) {
     if (error instanceof EmbeddedMongoUnavailable) {
       process.stderr.write(`${error.message}\n`);
-      process.exit(1);
+      process.exit(EXIT_CODES.START_FAILED);
     }
     throw error;
   }
   mongodbUri = embedded.uri;
 }
 
-const app: RunningApp = await startApp({ ...config, mongodbUri, logger });
-logger.info({ port: app.port, embeddedMongo: embedded !== undefined }, 'serving herald.users.v1.UsersService');
-
-await runUntilSignal(logger, async () => {
-  await app.stop();
+await serve({ config, logger, mongodbUri, description: 'herald.users.v1.UsersService', extra: { embeddedMongo: embedded !== undefined } }, async () => {
   await embedded?.stop();
 });

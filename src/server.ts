@@ -3,13 +3,16 @@
  * standard health service and server reflection. It does not listen; the
  * caller binds it (main.ts, or tests on port 0).
  */
-import { readFileSync } from 'node:fs';
-import { Server } from '@grpc/grpc-js';
-import { BinaryReader } from '@bufbuild/protobuf/wire';
+import './protobuf/own-proto-keys.ts';
+import { Server, type ServerOptions } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import type { Logger } from 'pino';
+import { apiRegistry, reflectionFileDescriptors } from './protobuf/descriptors.ts';
+import { receiveTimeout } from './transport/receive-timeout.ts';
+import { REQUEST_FIELD_RULES } from './transport/request-rules.ts';
+import { resolveFieldRules, strictService } from './transport/strict-requests.ts';
+import type { CallEdge } from './transport/unary.ts';
 import { UsersServiceService } from './gen/herald/users/v1/users_service.js';
 import { usersHandlers } from './transport/users-handlers.ts';
 import type { UsersService } from './users/users-service.ts';
@@ -18,47 +21,40 @@ import type { UsersService } from './users/users-service.ts';
 export const USERS_SERVICE_NAME = 'herald.users.v1.UsersService';
 
 /**
- * `buf build` output, written by `npm run generate`: everything in proto/
- * (well-known types included, comments kept), and the health service's proto
- * as grpc-health-check ships it.
- */
-const DESCRIPTOR_SETS = [
-  new URL('./gen/descriptor-set.binpb', import.meta.url),
-  new URL('./gen/health-descriptor-set.binpb', import.meta.url),
-];
-
-/**
- * The FileDescriptorProtos of a FileDescriptorSet, byte for byte. They go to
- * reflection as buf wrote them: descriptors rebuilt by proto-loader lose their
- * import lists and misname map entries, and grpcurl then cannot resolve
- * google.protobuf.Struct (grpc-node issue 2958) or the health service.
- */
-function fileDescriptorProtos(set: Uint8Array): Buffer[] {
-  const reader = new BinaryReader(set);
-  const files: Buffer[] = [];
-  while (reader.pos < reader.len) {
-    const [fieldNo, wireType] = reader.tag();
-    if (fieldNo === 1) files.push(Buffer.from(reader.bytes()));
-    else reader.skip(wireType);
-  }
-  return files;
-}
-
-/**
  * What reflection describes: the API, the error details clients decode from
  * `grpc-status-details-bin`, and the health service. Reflection only reads
  * `fileDescriptorProtos` from the package definition's entries.
  */
 function reflectionPackage(): PackageDefinition {
-  const files = DESCRIPTOR_SETS.flatMap((url) => fileDescriptorProtos(readFileSync(url)));
+  const files = reflectionFileDescriptors();
   return { descriptors: { fileDescriptorProtos: files } as unknown as PackageDefinition[string] };
+}
+
+/** Limits on connections, streams and requests; every one is configurable (src/config.ts). */
+export interface TransportLimits {
+  /** Largest request message accepted, in bytes. */
+  maxReceiveMessageBytes: number;
+  /** Most calls open at once on one connection. */
+  maxConcurrentStreams: number;
+  /** How long a unary call may take to deliver its request. */
+  receiveTimeoutMs: number;
+  /** The interval of the server's keepalive pings, and how long it waits for the answer. */
+  keepaliveTimeMs: number;
+  keepaliveTimeoutMs: number;
+  /** A connection with no call for this long is closed (GOAWAY). */
+  maxConnectionIdleMs: number;
+  /** A connection is closed after this long, and its calls get `maxConnectionAgeGraceMs` to finish. */
+  maxConnectionAgeMs: number;
+  maxConnectionAgeGraceMs: number;
+  /** HTTP/2 session memory per connection, in MiB; new streams are refused beyond it. */
+  maxSessionMemoryMiB: number;
 }
 
 /** What the server is built from. */
 export interface ServerDependencies {
   users: UsersService;
-  logger: Logger;
-  maxReceiveMessageBytes: number;
+  edge: CallEdge;
+  limits: TransportLimits;
 }
 
 /** A built server and the handle on its health status. */
@@ -68,14 +64,39 @@ export interface BuiltServer {
 }
 
 /**
+ * The grpc-js options for `limits`. Buffered request bytes per connection
+ * are bounded by maxConcurrentStreams × maxReceiveMessageBytes, and held no
+ * longer than receiveTimeoutMs.
+ */
+export function serverOptions(limits: TransportLimits): ServerOptions {
+  return {
+    'grpc.max_receive_message_length': limits.maxReceiveMessageBytes,
+    'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+    'grpc.keepalive_time_ms': limits.keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': limits.keepaliveTimeoutMs,
+    'grpc.max_connection_idle_ms': limits.maxConnectionIdleMs,
+    'grpc.max_connection_age_ms': limits.maxConnectionAgeMs,
+    'grpc.max_connection_age_grace_ms': limits.maxConnectionAgeGraceMs,
+    'grpc-node.max_session_memory': limits.maxSessionMemoryMiB,
+  };
+}
+
+/**
  * Builds the server. Health starts NOT_SERVING for the overall server ("")
  * and for the users service; the caller flips it once MongoDB answers.
+ * Every request is checked strictly before it is decoded
+ * (src/transport/strict-requests.ts).
  */
 export function buildServer(deps: ServerDependencies): BuiltServer {
   const server = new Server({
-    'grpc.max_receive_message_length': deps.maxReceiveMessageBytes,
+    ...serverOptions(deps.limits),
+    interceptors: [receiveTimeout(deps.limits.receiveTimeoutMs, deps.edge.logger)],
   });
-  server.addService(UsersServiceService, usersHandlers(deps.users, deps.logger));
+  const registry = apiRegistry();
+  const service = registry.getService(USERS_SERVICE_NAME);
+  if (service === undefined) throw new Error(`the descriptor set has no ${USERS_SERVICE_NAME}`);
+  const definition = strictService(UsersServiceService, service, resolveFieldRules(registry, REQUEST_FIELD_RULES));
+  server.addService(definition, usersHandlers(deps.users, deps.edge));
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [USERS_SERVICE_NAME]: 'NOT_SERVING' });
   health.addToServer(server);

@@ -88,6 +88,26 @@ export function isMongoError(err: unknown): err is Error {
   );
 }
 
+/** True for an error that means the database cannot be reached, directly or as the cause of another. */
+function isOutage(err: unknown): boolean {
+  for (let current = err, depth = 0; current instanceof Error && depth < 5; depth += 1) {
+    if (
+      current instanceof MongoServerSelectionError ||
+      current instanceof MongoNetworkError ||
+      current instanceof MongoNotConnectedError ||
+      current instanceof MongoServerClosedError ||
+      UNAVAILABLE_NAMES.has(current.name) ||
+      isSocketError(current)
+    ) {
+      return true;
+    }
+    const code = numericCode(current);
+    if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
 function numericCode(err: Error): number | undefined {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
@@ -107,7 +127,10 @@ function hasLabel(err: Error, label: string): boolean {
  * - server selection timeout, network errors (the driver's, or a bare socket
  *   error such as EPIPE), pool cleared, not connected, no primary
  *   (elections, step-downs) → UNAVAILABLE / DATABASE_UNAVAILABLE
- * - CSOT timeout, MaxTimeMSExpired (50) → DEADLINE_EXCEEDED
+ * - a CSOT timeout caused by an outage (withTransaction retrying server
+ *   selection or network errors until the time ran out) → UNAVAILABLE /
+ *   DATABASE_UNAVAILABLE: the cause decides, not which timer fired
+ * - other CSOT timeouts, MaxTimeMSExpired (50) → DEADLINE_EXCEEDED
  * - WriteConflict (112), a TransientTransactionError label left after the
  *   driver's retries, and duplicate key (11000) → ABORTED / WRITE_CONFLICT.
  *   The service never inserts an id that may exist except by upsert, so a
@@ -127,20 +150,11 @@ export function fromMongoError(err: unknown): AppError {
     return new AppError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance', cause);
   }
   const code = numericCode(err);
+  if (isOutage(err) || hasLabel(err, MongoErrorLabel.SystemOverloadedError)) {
+    return new AppError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry with backoff', cause);
+  }
   if (err instanceof MongoOperationTimeoutError || (code !== undefined && TIMEOUT_CODES.has(code))) {
     return new AppError('DEADLINE_EXCEEDED', 'the database operation ran out of time', cause);
-  }
-  if (
-    err instanceof MongoServerSelectionError ||
-    err instanceof MongoNetworkError ||
-    err instanceof MongoNotConnectedError ||
-    err instanceof MongoServerClosedError ||
-    UNAVAILABLE_NAMES.has(err.name) ||
-    isSocketError(err) ||
-    hasLabel(err, MongoErrorLabel.SystemOverloadedError) ||
-    (code !== undefined && UNAVAILABLE_CODES.has(code))
-  ) {
-    return new AppError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry with backoff', cause);
   }
   if ((code !== undefined && CONFLICT_CODES.has(code)) || hasLabel(err, MongoErrorLabel.TransientTransactionError)) {
     return new AppError('WRITE_CONFLICT', 'a concurrent write to the same data won; retry the call', cause);

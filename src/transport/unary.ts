@@ -1,6 +1,6 @@
 /**
- * The edge of every unary call: request id, one log line, and the single
- * place where errors become gRPC statuses.
+ * The edge of every unary call: request id, deadline, one log line, and the
+ * single place where errors become gRPC statuses.
  */
 import { randomUUID } from 'node:crypto';
 import { Metadata, status, type handleUnaryCall, type ServerUnaryCall } from '@grpc/grpc-js';
@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.ts';
 import { toServiceError } from '../errors/grpc-status.ts';
 import { withDeadline } from '../deadline.ts';
+import { rejectionOf } from './strict-requests.ts';
 
 /** The metadata key that carries the request id both ways. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -21,6 +22,22 @@ export function requestIdOf(metadata: Metadata): string {
   return typeof value === 'string' && CALLER_REQUEST_ID.test(value) ? value : randomUUID();
 }
 
+/** What the server knows right now, which decides how a failure is reported. */
+export interface ServerState {
+  /** Shutdown has begun: failures caused by it are SHUTTING_DOWN, not INTERNAL. */
+  readonly shuttingDown: boolean;
+  /** The last health probe of MongoDB answered in time. */
+  readonly databaseReachable: boolean;
+}
+
+/** Everything the call edge needs besides the handler. */
+export interface CallEdge {
+  readonly logger: Logger;
+  /** The deadline, in milliseconds, of a call that brings none. */
+  readonly defaultDeadlineMs: number;
+  readonly state: ServerState;
+}
+
 /** What a handler gets besides the request. */
 export interface CallContext {
   requestId: string;
@@ -28,43 +45,97 @@ export interface CallContext {
 }
 
 /**
- * Turns `handler` into a grpc-js unary handler for `method`. The response
- * metadata carries the request id; the log line has the method, the status
- * code, the duration and the request id, never the request's content.
- * Internal causes are logged and replaced on the wire by a generic message.
+ * Reports a failure by its cause, as far as the server can tell it: a
+ * MongoDB error while shutting down is the shutdown's doing, and running out
+ * of time while the database does not answer its health probe is an outage
+ * (UNAVAILABLE, which clients retry), not a slow call.
+ */
+export function byCause(error: AppError, state: ServerState): AppError {
+  if (state.shuttingDown && error.reason === 'INTERNAL' && error.cause instanceof Error && error.cause.name.startsWith('Mongo')) {
+    return new AppError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance', { cause: error.cause });
+  }
+  if (error.reason === 'DEADLINE_EXCEEDED' && !state.databaseReachable) {
+    return new AppError('DATABASE_UNAVAILABLE', 'the database is unavailable; retry with backoff', { cause: error });
+  }
+  return error;
+}
+
+/** Who ended a cancelled call. */
+function cancelledBy(state: ServerState, callerDeadline: number): 'shutdown' | 'deadline' | 'client' {
+  if (state.shuttingDown) return 'shutdown';
+  return Date.now() >= callerDeadline ? 'deadline' : 'client';
+}
+
+/**
+ * Turns `handler` into a grpc-js unary handler for `method`.
+ *
+ * - The response metadata carries the request id.
+ * - The call's deadline is the caller's, or `defaultDeadlineMs` from now when
+ *   the caller set none; MongoDB operations get the time left, and should
+ *   the work still be running when it passes (a database that stopped
+ *   answering), the call is answered anyway and the work left behind.
+ * - One log line per call: method, status code, duration and request id,
+ *   never the request's content; a cancelled call says who cancelled it.
+ * - Internal causes are logged and replaced on the wire by a generic message.
  */
 export function unary<Req, Res>(
   method: string,
-  logger: Logger,
+  edge: CallEdge,
   handler: (request: Req, context: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback) => {
     const started = performance.now();
     const requestId = requestIdOf(call.metadata);
-    const callLogger = logger.child({ requestId, method });
+    const callLogger = edge.logger.child({ requestId, method });
     const header = new Metadata();
     header.set(REQUEST_ID_HEADER, requestId);
     call.sendMetadata(header);
 
-    const finish = (code: status, error?: AppError): void => {
-      const line = { code: status[code], durationMs: Math.round(performance.now() - started) };
+    const callerDeadline = Number(call.getDeadline());
+    const deadline = Math.min(callerDeadline, Date.now() + edge.defaultDeadlineMs);
+    let done = false;
+    // Answers even if the work never settles (a database that stopped answering).
+    const timer = setTimeout(() => {
+      const fromCaller = deadline === callerDeadline;
+      const message = fromCaller
+        ? 'the call ran out of time before the database answered'
+        : `the call ran out of the server's ${edge.defaultDeadlineMs} ms for calls without a deadline before the database answered`;
+      end(byCause(new AppError('DEADLINE_EXCEEDED', message), edge.state));
+    }, Math.max(0, deadline - Date.now()));
+
+    /** Ends the call once: logs it and answers, unless it was cancelled. */
+    const end = (error: AppError | undefined, response?: Res): void => {
+      if (done) {
+        if (error !== undefined) callLogger.debug({ reason: error.reason, err: error.cause ?? error }, 'work left behind by an ended call failed');
+        return;
+      }
+      done = true;
+      clearTimeout(timer);
+      const line = { code: status[error?.code ?? status.OK], durationMs: Math.round(performance.now() - started) };
       if (error === undefined) callLogger.info(line, 'call');
       else if (error.code === status.INTERNAL || error.code === status.UNKNOWN)
         callLogger.error({ ...line, reason: error.reason, err: error.cause ?? error }, 'call');
       else callLogger.warn({ ...line, reason: error.reason }, 'call');
+      if (error === undefined) callback(null, response);
+      else callback(toServiceError(error));
     };
 
-    const deadline = Number(call.getDeadline());
+    call.on('cancelled', () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      const line = { code: 'CANCELLED', durationMs: Math.round(performance.now() - started) };
+      callLogger.warn({ ...line, cancelledBy: cancelledBy(edge.state, callerDeadline) }, 'call');
+    });
+
+    const rejected = rejectionOf(call.request);
+    if (rejected !== undefined) {
+      end(rejected);
+      return;
+    }
     withDeadline(deadline, () => handler(call.request, { requestId, logger: callLogger })).then(
-      (response) => {
-        finish(status.OK);
-        callback(null, response);
-      },
-      (thrown: unknown) => {
-        const error = AppError.from(thrown);
-        finish(error.code, error);
-        callback(toServiceError(error));
-      },
+      (response) => end(undefined, response),
+      (thrown: unknown) => end(byCause(AppError.from(thrown), edge.state)),
     );
   };
 }
