@@ -5,7 +5,12 @@
  * (so sessions, retryable writes and transactions work), and keeps data in
  * memory with snapshot-isolated transactions. See the module files for what
  * each part implements and where it differs from MongoDB.
+ *
+ * MongoDB keeps a field named "__proto__" like any other; the emulator's
+ * query and update code (and mingo's) fill documents by assignment, so it
+ * removes the prototype accessor that would swallow such a field.
  */
+import '../protobuf/own-proto-keys.ts';
 import { EmulatorServer } from './server/tcp-server.ts';
 
 /** Where to listen and which replica set name to advertise. */

@@ -148,6 +148,7 @@ class Walk {
     }
     const counts = new Map<DescField, number>();
     const mapKeys = new Map<DescField, Set<string>>();
+    const singular = new Set<DescField>();
     while (this.reader.pos < end) {
       const [fieldNo, wireType] = this.reader.tag();
       const field = desc.fields.find((f) => f.number === fieldNo);
@@ -157,6 +158,11 @@ class Walk {
       }
       const fieldPath = path === '' ? field.name : `${path}.${field.name}`;
       this.at = fieldPath;
+      if (field.fieldKind !== 'list' && field.fieldKind !== 'map') {
+        // The generated decoder keeps only the last of a field sent twice.
+        if (singular.has(field)) this.add(fieldPath, 'DUPLICATE', 'is sent more than once; a later value would silently replace the earlier one');
+        singular.add(field);
+      }
       this.field(field, wireType, end, fieldPath, depth, counts, mapKeys);
       if (this.reader.pos > end) throw new Unreadable(`${field.name} runs past the end of its enclosing message`);
     }
