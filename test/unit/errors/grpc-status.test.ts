@@ -118,4 +118,11 @@ describe('round trip (property)', () => {
       }),
     );
   });
+
+  it('keeps a "__proto__" metadata key, which the property above meets only by chance', () => {
+    const metadata = JSON.parse('{"__proto__": "x", "user_id": "u1"}') as Record<string, string>;
+    const { details } = roundTrip(AppError.notFound('USER_NOT_FOUND', metadata));
+    expect(Object.keys(details?.errorInfo?.metadata ?? {}).sort()).toEqual(['__proto__', 'user_id']);
+    expect(details?.errorInfo?.metadata['__proto__']).toBe('x');
+  });
 });
