@@ -44,10 +44,19 @@ export function hasControlOrLoneSurrogate(value: string): boolean {
 }
 
 /**
+ * Characters that show nothing: white space, format characters (U+200B
+ * zero width space, U+2060 word joiner, U+FEFF, bidi marks...) and the
+ * other default-ignorable code points.
+ */
+const INVISIBLE_ONLY = /^[\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}]*$/u;
+
+/**
  * A free-text identifier or label: required, at most `max` code points, no
- * control characters, not blank. Blank (only whitespace) counts as missing:
- * an id of "  " is a caller bug, never a real id. Values are not trimmed:
- * ids are opaque and " u1" is not "u1".
+ * control characters, not blank. Blank (only invisible characters) counts as
+ * missing: an id of "  " or "\u200B" is a caller bug, never a real id, and
+ * nobody could tell two such ids apart. Values are neither trimmed nor
+ * normalized: ids are opaque, compared by exact code points, so " u1" is
+ * not "u1" and "e\u0301" is not "\u00e9".
  */
 export function checkText(value: string, field: string, max: number, v: Violations): string | undefined {
   if (value === '') {
@@ -63,8 +72,8 @@ export function checkText(value: string, field: string, max: number, v: Violatio
     v.add(field, 'INVALID_CHARACTERS', `${quote(value)} contains a control character (U+0000–U+001F, U+007F–U+009F)`);
     return undefined;
   }
-  if (value.trim() === '') {
-    v.add(field, 'REQUIRED', 'may not be blank (only whitespace)');
+  if (INVISIBLE_ONLY.test(value)) {
+    v.add(field, 'REQUIRED', 'may not be blank (only white space or other invisible characters)');
     return undefined;
   }
   return value;

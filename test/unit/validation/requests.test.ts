@@ -17,6 +17,17 @@ describe('validateUserRef', () => {
     expect(pairsOf(() => validateUserRef(''))).toEqual([['user_id', 'REQUIRED']]);
     expect(pairsOf(() => validateUserRef('', 'source_user_id'))).toEqual([['source_user_id', 'REQUIRED']]);
   });
+
+  it('refuses ids made only of invisible characters, and keeps any other id exactly', () => {
+    for (const blank of [' ', '\u00a0\u3000', '\u200b', '\u2060\ufeff', '\u200e\u200f', '\u00ad']) {
+      expect(pairsOf(() => validateUserRef(blank))).toEqual([['user_id', 'REQUIRED']]);
+    }
+    // Not normalized, not trimmed: each of these is its own user.
+    expect(validateUserRef('e\u0301')).toBe('e\u0301');
+    expect(validateUserRef('\u00e9')).toBe('\u00e9');
+    expect(validateUserRef(' u1')).toBe(' u1');
+    expect(validateUserRef('a\u200bb')).toBe('a\u200bb');
+  });
 });
 
 describe('validateChannelRef', () => {

@@ -74,7 +74,9 @@ export function traitModeToJSON(object: TraitMode): string {
 export interface IdentifyUserRequest {
   /**
    * The caller's stable id for the user: 1 to 256 characters, no control
-   * characters. Required.
+   * characters, not made only of invisible characters (white space, format
+   * characters such as U+200B). Required. Ids compare by exact code points,
+   * with no Unicode normalization: "e\u0301" and "\u00e9" are two users.
    */
   userId: string;
   /** Display name, 1 to 256 characters. Required when the user is new. */
@@ -170,7 +172,11 @@ export interface GetUserResponse {
 
 /** ListUsers' request. */
 export interface ListUsersRequest {
-  /** The most users to return: 1 to 1000; 0 means the default, 50. */
+  /**
+   * The most users to return: 1 to 1000; 0 means the default, 50. A page
+   * also stops before its users pass 3 MiB, so that every reply fits a
+   * client's default 4 MiB receive limit; next_page_token then continues.
+   */
   pageSize: number;
   /**
    * The `next_page_token` of the previous page; empty for the first page.
@@ -179,7 +185,7 @@ export interface ListUsersRequest {
   pageToken: string;
 }
 
-/** ListUsers' response. */
+/** ListUsers' response: at most page_size users and at most 3 MiB of them. */
 export interface ListUsersResponse {
   /** The users of this page, in ascending order of id. */
   users: User[];
