@@ -8,6 +8,7 @@ import { Server, type ServerOptions } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import type { Config } from './config.ts';
 import { apiRegistry, reflectionFileDescriptors } from './protobuf/descriptors.ts';
 import { receiveTimeout } from './transport/receive-timeout.ts';
 import { REQUEST_FIELD_RULES } from './transport/request-rules.ts';
@@ -30,25 +31,19 @@ function reflectionPackage(): PackageDefinition {
   return { descriptors: { fileDescriptorProtos: files } as unknown as PackageDefinition[string] };
 }
 
-/** Limits on connections, streams and requests; every one is configurable (src/config.ts). */
-export interface TransportLimits {
-  /** Largest request message accepted, in bytes. */
-  maxReceiveMessageBytes: number;
-  /** Most calls open at once on one connection. */
-  maxConcurrentStreams: number;
-  /** How long a unary call may take to deliver its request. */
-  receiveTimeoutMs: number;
-  /** The interval of the server's keepalive pings, and how long it waits for the answer. */
-  keepaliveTimeMs: number;
-  keepaliveTimeoutMs: number;
-  /** A connection with no call for this long is closed (GOAWAY). */
-  maxConnectionIdleMs: number;
-  /** A connection is closed after this long, and its calls get `maxConnectionAgeGraceMs` to finish. */
-  maxConnectionAgeMs: number;
-  maxConnectionAgeGraceMs: number;
-  /** HTTP/2 session memory per connection, in MiB; new streams are refused beyond it. */
-  maxSessionMemoryMiB: number;
-}
+/** Limits on connections, streams and requests; each is documented and configured in src/config.ts. */
+export type TransportLimits = Pick<
+  Config,
+  | 'maxReceiveMessageBytes'
+  | 'maxConcurrentStreams'
+  | 'receiveTimeoutMs'
+  | 'keepaliveTimeMs'
+  | 'keepaliveTimeoutMs'
+  | 'maxConnectionIdleMs'
+  | 'maxConnectionAgeMs'
+  | 'maxConnectionAgeGraceMs'
+  | 'maxSessionMemoryMiB'
+>;
 
 /** What the server is built from. */
 export interface ServerDependencies {
