@@ -21,7 +21,7 @@ const IDENTIFY = '/herald.users.v1.UsersService/IdentifyUser';
 const GET_USER = '/herald.users.v1.UsersService/GetUser';
 
 /** Sends `bytes` as the request of `path` unchanged; resolves with the status and its details. */
-function rawCall(path: string, bytes: Uint8Array): Promise<{ code: status; details?: StatusDetails; error?: ServiceError }> {
+function rawCall(path: string, bytes: Uint8Array): Promise<{ code: status; details?: StatusDetails | undefined; error?: ServiceError }> {
   return new Promise((resolve) => {
     client.makeUnaryRequest(
       path,
@@ -60,7 +60,7 @@ function properties(w: BinaryWriter, key: string, value: (v: BinaryWriter) => vo
   w.join().join().join();
 }
 
-function violation(result: { code: status; details?: StatusDetails }): { field: string; reason: string } {
+function violation(result: { code: status; details?: StatusDetails | undefined }): { field: string; reason: string } {
   expect(result.code).toBe(status.INVALID_ARGUMENT);
   const first = result.details?.badRequest?.fieldViolations[0];
   if (first === undefined) return expect.fail('no field violation in the details');
