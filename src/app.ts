@@ -91,6 +91,11 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     serverSelectionTimeoutMS: settings.mongodbServerSelectionTimeoutMs,
     // Every operation is bounded, even one started outside a call.
     timeoutMS: settings.mongodbTimeoutMs,
+    // The driver's default is {}, and bson asks it `fieldsAsRaw[name]` for
+    // every array: a trait named "toString" or "constructor" then finds the
+    // Object.prototype method and comes back as raw BSON bytes. An object
+    // without a prototype answers undefined for every name.
+    fieldsAsRaw: Object.create(null) as Record<string, boolean>,
     appName: 'herald-users',
   });
   await client.connect();
