@@ -6,7 +6,7 @@
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { DEFAULTS, type Config } from './config.ts';
+import { loadConfig, type Config } from './config.ts';
 import { usersDatabase } from './db/collections.ts';
 import { probeDatabase, watchWritable } from './db/health-monitor.ts';
 import { ensureIndexes } from './db/indexes.ts';
@@ -63,24 +63,9 @@ export class BindError extends Error {
   }
 }
 
+/** The caller's settings over the documented defaults (the configuration of an empty environment). */
 function tunables(options: AppOptions): Tunables {
-  return {
-    maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULTS.GRPC_MAX_RECEIVE_MESSAGE_BYTES,
-    shutdownGraceMs: options.shutdownGraceMs ?? DEFAULTS.SHUTDOWN_GRACE_MS,
-    mongodbServerSelectionTimeoutMs: options.mongodbServerSelectionTimeoutMs ?? DEFAULTS.MONGODB_SERVER_SELECTION_TIMEOUT_MS,
-    mongodbTimeoutMs: options.mongodbTimeoutMs ?? DEFAULTS.MONGODB_TIMEOUT_MS,
-    healthProbeIntervalMs: options.healthProbeIntervalMs ?? DEFAULTS.HEALTH_PROBE_INTERVAL_MS,
-    healthProbeTimeoutMs: options.healthProbeTimeoutMs ?? DEFAULTS.HEALTH_PROBE_TIMEOUT_MS,
-    defaultDeadlineMs: options.defaultDeadlineMs ?? DEFAULTS.GRPC_DEFAULT_DEADLINE_MS,
-    receiveTimeoutMs: options.receiveTimeoutMs ?? DEFAULTS.GRPC_RECEIVE_TIMEOUT_MS,
-    maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULTS.GRPC_MAX_CONCURRENT_STREAMS,
-    keepaliveTimeMs: options.keepaliveTimeMs ?? DEFAULTS.GRPC_KEEPALIVE_TIME_MS,
-    keepaliveTimeoutMs: options.keepaliveTimeoutMs ?? DEFAULTS.GRPC_KEEPALIVE_TIMEOUT_MS,
-    maxConnectionIdleMs: options.maxConnectionIdleMs ?? DEFAULTS.GRPC_MAX_CONNECTION_IDLE_MS,
-    maxConnectionAgeMs: options.maxConnectionAgeMs ?? DEFAULTS.GRPC_MAX_CONNECTION_AGE_MS,
-    maxConnectionAgeGraceMs: options.maxConnectionAgeGraceMs ?? DEFAULTS.GRPC_MAX_CONNECTION_AGE_GRACE_MS,
-    maxSessionMemoryMiB: options.maxSessionMemoryMiB ?? DEFAULTS.GRPC_MAX_SESSION_MEMORY_MIB,
-  };
+  return { ...loadConfig({}), ...options };
 }
 
 /** Connects to MongoDB, prepares indexes, and serves gRPC on host:port. */
