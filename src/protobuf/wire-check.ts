@@ -70,6 +70,19 @@ function wireTypeOf(type: ScalarType): WireType {
   }
 }
 
+/** A map entry read up to its value: see Walk.entry. */
+interface MapEntry {
+  readonly key: string | undefined;
+  readonly value: { readonly start: number; readonly wireType: WireType } | undefined;
+  /** Where the entry ends. */
+  readonly end: number;
+}
+
+/** The path of field `name` of the message at `path` ("" for the request itself). */
+function childPath(path: string, name: string): string {
+  return path === '' ? name : `${path}.${name}`;
+}
+
 /** Thrown to stop the walk when the bytes cannot be read any further. */
 class Unreadable extends Error {}
 
@@ -156,7 +169,7 @@ class Walk {
         this.unknown(desc, fieldNo, wireType, path, end);
         continue;
       }
-      const fieldPath = path === '' ? field.name : `${path}.${field.name}`;
+      const fieldPath = childPath(path, field.name);
       this.at = fieldPath;
       if (field.fieldKind !== 'list' && field.fieldKind !== 'map') {
         // The generated decoder keeps only the last of a field sent twice.
@@ -169,7 +182,7 @@ class Walk {
     for (const [field, count] of counts) {
       const max = this.rules.get(field)?.maxCount;
       if (max !== undefined && count > max) {
-        this.add(path === '' ? field.name : `${path}.${field.name}`, 'TOO_MANY', `has ${count} entries, at most ${max} are allowed`);
+        this.add(childPath(path, field.name), 'TOO_MANY', `has ${count} entries, at most ${max} are allowed`);
       }
     }
   }
@@ -298,6 +311,38 @@ class Walk {
     if (this.reader.pos !== innerEnd) throw new Unreadable(`${path}: a packed list does not end where its length says`);
   }
 
+  /**
+   * Reads one map entry (a message of key = 1 and value = 2) up to where its
+   * value starts: the value is read by the caller, once the key, which may
+   * come after it on the wire, can name its path. `key` is undefined when
+   * it was not valid; a missing key is the empty string, as protobuf says.
+   */
+  private entry(keyType: ScalarType, end: number, path: string): MapEntry {
+    const entryEnd = this.lengthEnd(end);
+    const keyPath = `${path} key`;
+    let key: string | undefined = '';
+    let value: MapEntry['value'];
+    while (this.reader.pos < entryEnd) {
+      const [no, wt] = this.reader.tag();
+      if (no === 1) {
+        if (this.expectWireType(wt, wireTypeOf(keyType), keyPath, 'a map key', entryEnd)) key = this.readScalar(keyType, keyPath);
+      } else if (no === 2) {
+        value = { start: this.reader.pos, wireType: wt };
+        this.skip(wt, entryEnd);
+      } else {
+        this.add(path, 'UNKNOWN_FIELD', `a map entry carries field number ${no}; entries have only key (1) and value (2)`);
+        this.skip(wt, entryEnd);
+      }
+    }
+    return { key, value, end: entryEnd };
+  }
+
+  /** Reports a key that an earlier entry of the same map already sent. */
+  private once(keys: Set<string>, key: string, entryPath: string): void {
+    if (keys.has(key)) this.add(entryPath, 'DUPLICATE', 'this key is sent more than once; a later entry would silently replace the earlier one');
+    keys.add(key);
+  }
+
   private mapEntry(
     field: DescField & { fieldKind: 'map' },
     wireType: WireType,
@@ -307,40 +352,20 @@ class Walk {
     mapKeys: Map<DescField, Set<string>>,
   ): void {
     if (!this.expectWireType(wireType, WireType.LengthDelimited, path, 'a map entry', end)) return;
-    const entryEnd = this.lengthEnd(end);
-    let key = '';
-    let keyValid = true;
-    let value: { start: number; wireType: WireType } | undefined;
-    while (this.reader.pos < entryEnd) {
-      const [no, wt] = this.reader.tag();
-      if (no === 1 && this.expectWireType(wt, wireTypeOf(field.mapKey), `${path} key`, 'a map key', entryEnd)) {
-        const read = this.readScalar(field.mapKey, `${path} key`);
-        keyValid = read !== undefined;
-        key = read ?? '';
-      } else if (no === 2) {
-        // Read after the entry, once its key (which may come later) names the path.
-        value = { start: this.reader.pos, wireType: wt };
-        this.skip(wt, entryEnd);
-      } else if (no !== 1) {
-        this.add(path, 'UNKNOWN_FIELD', `a map entry carries field number ${no}; entries have only key (1) and value (2)`);
-        this.skip(wt, entryEnd);
-      }
-    }
-    if (!keyValid) return;
+    const { key, value, end: entryEnd } = this.entry(field.mapKey, end, path);
+    if (key === undefined) return;
     const entryPath = mapPath(path, key);
-    const seen = mapKeys.get(field) ?? new Set<string>();
-    mapKeys.set(field, seen);
-    if (seen.has(key)) this.add(entryPath, 'DUPLICATE', 'this key is sent more than once; a later entry would silently replace the earlier one');
-    seen.add(key);
+    const keys = mapKeys.get(field) ?? new Set<string>();
+    mapKeys.set(field, keys);
+    this.once(keys, key, entryPath);
     if (value === undefined) {
       if (field.mapKind === 'message') this.add(entryPath, 'REQUIRED', 'the map entry has no value');
       return;
     }
-    const after = this.reader.pos;
     this.reader.pos = value.start;
     if (field.mapKind === 'message') this.embedded(field.message, value.wireType, entryEnd, entryPath, depth, undefined);
     else this.scalar(field.mapKind === 'enum' ? ScalarType.INT32 : field.scalar, value.wireType, entryEnd, entryPath);
-    this.reader.pos = after;
+    this.reader.pos = entryEnd;
   }
 
   private jsonTooDeep(jsonDepth: number, end: number, path: string): boolean {
@@ -362,32 +387,18 @@ class Walk {
         continue;
       }
       if (!this.expectWireType(wt, WireType.LengthDelimited, path, 'a Struct entry', end)) continue;
-      const entryEnd = this.lengthEnd(end);
-      let key: string | undefined = '';
-      let value: number | undefined;
-      while (this.reader.pos < entryEnd) {
-        const [eno, ewt] = this.reader.tag();
-        if (eno === 1 && this.expectWireType(ewt, WireType.LengthDelimited, path, 'a Struct key', entryEnd)) {
-          key = this.string(`${path} key`);
-        } else if (eno === 2 && this.expectWireType(ewt, WireType.LengthDelimited, path, 'a Struct value', entryEnd)) {
-          value = this.reader.pos;
-          this.reader.pos = this.lengthEnd(entryEnd);
-        } else if (eno !== 1 && eno !== 2) {
-          this.add(path, 'UNKNOWN_FIELD', `a Struct entry carries field number ${eno}; entries have only key (1) and value (2)`);
-          this.skip(ewt, entryEnd);
-        }
-      }
+      const { key, value, end: entryEnd } = this.entry(ScalarType.STRING, end, path);
       if (key === undefined) continue;
       const keyPath = objectPath(path, key);
-      if (keys.has(key)) this.add(keyPath, 'DUPLICATE', 'this key is sent more than once; a later entry would silently replace the earlier one');
-      keys.add(key);
+      this.once(keys, key, keyPath);
       if (value === undefined) {
         this.add(keyPath, 'INVALID_VALUE', 'has no value (a Struct entry without its google.protobuf.Value)');
         continue;
       }
-      this.reader.pos = value;
-      const valueEnd = this.lengthEnd(entryEnd);
-      this.value(valueEnd, keyPath, depth, jsonDepth);
+      this.reader.pos = value.start;
+      if (this.expectWireType(value.wireType, WireType.LengthDelimited, keyPath, 'a Struct value', entryEnd)) {
+        this.value(this.lengthEnd(entryEnd), keyPath, depth, jsonDepth);
+      }
       this.reader.pos = entryEnd;
     }
   }
