@@ -79,24 +79,6 @@ export function identifyUser(
   );
 }
 
-export const TIMED_OUT = 'still pending' as const;
-
-/**
- * `promise`'s value, or TIMED_OUT when it has not settled within `ms`. The
- * bound only keeps a failing test from hanging: a passing one never reaches it.
- */
-export async function within<T>(ms: number, promise: Promise<T>): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 type ServingStatus = 'UNKNOWN' | 'SERVING' | 'NOT_SERVING' | 'SERVICE_UNKNOWN';
 
 /** One status sent on the health watch, and when it arrived (performance.now()). */

@@ -18,7 +18,8 @@ import { mongoConnection } from '../support/mongo.ts';
 import { mongoTarget, startStallProxy } from '../support/stall-proxy.ts';
 import { newUser } from './fixtures.ts';
 import { usersApi } from './harness.ts';
-import { getUser, identifyUser, TIMED_OUT, within } from './outage-helpers.ts';
+import { getUser, identifyUser } from './outage-helpers.ts';
+import { TIMED_OUT, within } from '../support/within.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const { uri } = mongoConnection();

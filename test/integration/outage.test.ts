@@ -13,7 +13,8 @@ import { openTestDatabase, type TestDatabase } from '../support/mongo.ts';
 import { mongoTarget, startStallProxy, type StallProxy } from '../support/stall-proxy.ts';
 import { newUser } from './fixtures.ts';
 import { capturedLogger, usersApi } from './harness.ts';
-import { getUser, identifyUser, TIMED_OUT, watchHealth, within, type HealthWatch } from './outage-helpers.ts';
+import { getUser, identifyUser, watchHealth, type HealthWatch } from './outage-helpers.ts';
+import { TIMED_OUT, within } from '../support/within.ts';
 
 /** Small timeouts, so that an outage is noticed and reported quickly. */
 const SETTINGS = {

@@ -4,6 +4,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mongoTarget, proxiedMongoUri, startStallProxy, type StallProxy } from './stall-proxy.ts';
+import { TIMED_OUT, within } from './within.ts';
 
 /**
  * How long "no answer" is watched for. A correct proxy never answers while
@@ -12,21 +13,6 @@ import { mongoTarget, proxiedMongoUri, startStallProxy, type StallProxy } from '
 const SILENCE_MS = 200;
 /** How long an answer that must come may take before the test fails. */
 const ARRIVAL_MS = 10_000;
-
-const TIMED_OUT = Symbol('timed out');
-
-/** `promise`'s value, or TIMED_OUT when it has not settled within `ms`. */
-async function within<T>(ms: number, promise: Promise<T>): Promise<T | typeof TIMED_OUT> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Collects what a socket receives and says when enough has come. */
 class Receiver {
