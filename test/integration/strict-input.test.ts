@@ -6,36 +6,28 @@
  * logged, and change nothing. Raw bytes are built by hand where no
  * well-behaved client could send them.
  */
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeStatusDetails, type StatusDetails } from '../../src/errors/grpc-status.ts';
 import { IdentifyUserRequest } from '../../src/gen/herald/users/v1/users_service.js';
 import { counts, newUser, uniqueId } from './fixtures.ts';
 import { startTestService } from './harness.ts';
+import { rawClient, sendRaw } from './raw-calls.ts';
 
 const service = await startTestService();
-const { api, client, mongo, logs } = service;
+const { api, mongo, logs } = service;
 
 const IDENTIFY = '/herald.users.v1.UsersService/IdentifyUser';
 const GET_USER = '/herald.users.v1.UsersService/GetUser';
 
-/** Sends `bytes` as the request of `path` unchanged; resolves with the status and its details. */
-function rawCall(path: string, bytes: Uint8Array): Promise<{ code: status; details?: StatusDetails | undefined; error?: ServiceError }> {
-  return new Promise((resolve) => {
-    client.makeUnaryRequest(
-      path,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      Buffer.from(bytes),
-      new Metadata(),
-      {},
-      (error) => {
-        if (error === null) resolve({ code: status.OK });
-        else resolve({ code: error.code, error, ...(error.metadata ? { details: decodeStatusDetails(error.metadata) } : {}) });
-      },
-    );
-  });
+const raw = rawClient(service.address);
+afterAll(() => raw.close());
+
+/** Sends `bytes` as the request of `path` unchanged; resolves with the status and its decoded details. */
+async function rawCall(path: string, bytes: Uint8Array): Promise<{ code: status; details: StatusDetails | undefined }> {
+  const reply = await sendRaw(raw, path, bytes);
+  return { code: reply.code, details: decodeStatusDetails(reply.trailers) };
 }
 
 /** The encoding of an IdentifyUserRequest for a new user, with `extra` appended by the caller. */
