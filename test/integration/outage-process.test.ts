@@ -4,26 +4,21 @@
  * flight, and told to listen on a port that is taken. It must exit in
  * bounded time with the documented status and say what happened in its log.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { credentials } from '@grpc/grpc-js';
-import { MongoClient } from 'mongodb';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/exit-codes.ts';
 import { UsersServiceClient } from '../../src/gen/herald/users/v1/users_service.js';
 import { mongoConnection } from '../support/mongo.ts';
 import { mongoTarget, startStallProxy } from '../support/stall-proxy.ts';
 import { newUser } from './fixtures.ts';
 import { usersApi } from './harness.ts';
+import { spawnMain as spawnMainProcess, scratchDatabase, type MainProcess } from './main-process.ts';
 import { getUser, identifyUser } from './outage-helpers.ts';
 import { TIMED_OUT, within } from '../support/within.ts';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const { uri } = mongoConnection();
-const database = `test_outage_process_${randomBytes(4).toString('hex')}`;
+const database = scratchDatabase('test_outage_process');
 
 const SHUTDOWN_GRACE_MS = 500;
 /**
@@ -37,61 +32,18 @@ const WATCHDOG_SLACK_MS = 2_000;
 const EXIT_SLACK_MS = 1_000;
 const SHUTDOWN_BOUND_MS = SHUTDOWN_GRACE_MS + CLOSE_BOUND_MS + WATCHDOG_SLACK_MS + EXIT_SLACK_MS;
 
-afterAll(async () => {
-  const client = new MongoClient(uri);
-  try {
-    await client.db(database).dropDatabase();
-  } finally {
-    await client.close();
-  }
-});
-
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Main {
-  readonly child: ChildProcessWithoutNullStreams;
-  /** Every stdout line, parsed (pino JSON). */
-  readonly lines: Record<string, unknown>[];
-  readonly stderr: () => string;
-  /** Resolves when the process has exited and its output is read to the end. */
-  readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves with the port of the "serving" line; rejects if the process ends first. */
-  readonly serving: Promise<number>;
-}
-
-/** Spawns src/main.ts with `env` over the test environment. */
-function spawnMain(env: Record<string, string>): Main {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, MONGODB_DATABASE: database, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-  });
+/** Spawns src/main.ts in this file's database; killed after the test if still running. */
+function spawnMain(env: Record<string, string>): MainProcess {
+  const main = spawnMainProcess({ MONGODB_DATABASE: database, ...env });
   cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    if (main.child.exitCode === null && main.child.signalCode === null) main.child.kill('SIGKILL');
   });
-  const lines: Record<string, unknown>[] = [];
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  );
-  const serving = new Promise<number>((resolve, reject) => {
-    void closed.then(({ code }) => reject(new Error(`main.ts exited with ${code} before serving; stderr: ${stderr}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      let parsed: Record<string, unknown>;
-      try {
-        parsed = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        parsed = { unparsed: line };
-      }
-      lines.push(parsed);
-      if (typeof parsed['msg'] === 'string' && parsed['msg'].startsWith('serving ')) resolve(parsed['port'] as number);
-    });
-  });
-  serving.catch(() => {}); // a test that expects no serving line awaits `closed` instead
-  return { child, lines, stderr: () => stderr, closed, serving };
+  return main;
 }
 
 /** pino's numeric levels. */
