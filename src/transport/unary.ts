@@ -7,6 +7,7 @@ import { Metadata, status, type handleUnaryCall, type ServerUnaryCall } from '@g
 import type { Logger } from 'pino';
 import { AppError } from '../errors/app-error.ts';
 import { toServiceError } from '../errors/grpc-status.ts';
+import { isMongoError } from '../errors/mongo-errors.ts';
 import { withDeadline } from '../deadline.ts';
 import { rejectionOf } from './strict-requests.ts';
 
@@ -51,7 +52,7 @@ export interface CallContext {
  * (UNAVAILABLE, which clients retry), not a slow call.
  */
 export function byCause(error: AppError, state: ServerState): AppError {
-  if (state.shuttingDown && error.reason === 'INTERNAL' && error.cause instanceof Error && error.cause.name.startsWith('Mongo')) {
+  if (state.shuttingDown && error.reason === 'INTERNAL' && isMongoError(error.cause)) {
     return new AppError('SHUTTING_DOWN', 'the server is shutting down; retry on another instance', { cause: error.cause });
   }
   if (error.reason === 'DEADLINE_EXCEEDED' && !state.databaseReachable) {
@@ -103,15 +104,21 @@ export function unary<Req, Res>(
       end(byCause(new AppError('DEADLINE_EXCEEDED', message), edge.state));
     }, Math.max(0, deadline - Date.now()));
 
+    /** Marks the call ended, once: the start of its log line, or undefined when it had already ended. */
+    const settle = (code: string): { code: string; durationMs: number } | undefined => {
+      if (done) return undefined;
+      done = true;
+      clearTimeout(timer);
+      return { code, durationMs: Math.round(performance.now() - started) };
+    };
+
     /** Ends the call once: logs it and answers, unless it was cancelled. */
     const end = (error: AppError | undefined, response?: Res): void => {
-      if (done) {
+      const line = settle(status[error?.code ?? status.OK]);
+      if (line === undefined) {
         if (error !== undefined) callLogger.debug({ reason: error.reason, err: error.cause ?? error }, 'work left behind by an ended call failed');
         return;
       }
-      done = true;
-      clearTimeout(timer);
-      const line = { code: status[error?.code ?? status.OK], durationMs: Math.round(performance.now() - started) };
       if (error === undefined) callLogger.info(line, 'call');
       else if (error.code === status.INTERNAL || error.code === status.UNKNOWN)
         callLogger.error({ ...line, reason: error.reason, err: error.cause ?? error }, 'call');
@@ -121,11 +128,8 @@ export function unary<Req, Res>(
     };
 
     call.on('cancelled', () => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      const line = { code: 'CANCELLED', durationMs: Math.round(performance.now() - started) };
-      callLogger.warn({ ...line, cancelledBy: cancelledBy(edge.state, callerDeadline) }, 'call');
+      const line = settle('CANCELLED');
+      if (line !== undefined) callLogger.warn({ ...line, cancelledBy: cancelledBy(edge.state, callerDeadline) }, 'call');
     });
 
     const rejected = rejectionOf(call.request);
