@@ -4,16 +4,17 @@
  * into MongoDB error replies. An error inside a transaction aborts it, as
  * MongoDB does (including a write error such as a duplicate key).
  */
-import type { Doc } from '../bson/bson-types.ts';
+import { isPlainDoc, type Doc } from '../bson/bson-types.ts';
 import { CommandError, ErrorCode, toCommandError } from '../errors.ts';
 import type { ServerState } from '../server/server-state.ts';
-import { committedView, transactionView } from '../txn/read-view.ts';
+import { clusterTimeDoc, decodeClusterTime } from '../txn/cluster-time.ts';
 import type { Transaction } from '../txn/transaction.ts';
 import { noSuchTransaction, TRANSACTION_LIFETIME_MS } from '../txn/session-registry.ts';
 import { systemVariablesAt } from '../update/system-variables.ts';
 import { adminCommands } from './admin-commands.ts';
 import { aggregateCommands } from './aggregate.ts';
 import { optionalNumber } from './command-args.ts';
+import { resolveReadConcern, writeConcernError } from './concerns.ts';
 import { GENERIC_FIELDS, type CommandSpec } from './command-context.ts';
 import { collectionCommands } from './collection-commands.ts';
 import { findAndModifyCommands } from './find-and-modify.ts';
@@ -48,8 +49,18 @@ function checkFields(name: string, spec: CommandSpec, command: Doc): void {
   }
 }
 
-/** Runs a command for a connection and returns the reply document. */
+/**
+ * Runs a command for a connection and returns the reply document, which
+ * carries the cluster time as a replica-set member's replies do.
+ */
 export async function runCommand(server: ServerState, command: Doc, defaultDb: string, connectionId: number): Promise<Doc> {
+  const reply = await runCommandBody(server, command, defaultDb, connectionId);
+  reply['operationTime'] = decodeClusterTime(server.engine.clock);
+  reply['$clusterTime'] = clusterTimeDoc(server.engine.clock);
+  return reply;
+}
+
+async function runCommandBody(server: ServerState, command: Doc, defaultDb: string, connectionId: number): Promise<Doc> {
   const name = Object.keys(command)[0] ?? '';
   const spec = COMMANDS.get(name);
   if (spec === undefined) {
@@ -78,19 +89,26 @@ export async function runCommand(server: ServerState, command: Doc, defaultDb: s
       throw new CommandError(ErrorCode.NoSuchTransaction, 'Given transaction number does not match any in-progress transactions.');
     }
     const maxTimeMS = optionalNumber(command, 'maxTimeMS');
+    const { view, snapshotAt } = resolveReadConcern(server, name, command, txn);
     const reply = await spec.handler({
       server,
       db,
       command,
-      view: txn === undefined ? committedView : transactionView(txn),
+      view,
       txn,
-      vars: systemVariablesAt(new Date()),
+      vars: systemVariablesAt(new Date(), decodeClusterTime(server.engine.clock)),
       deadline: maxTimeMS !== undefined && maxTimeMS > 0 ? Date.now() + maxTimeMS : undefined,
       connectionId,
     });
     if (txn !== undefined && Array.isArray(reply['writeErrors']) && reply['writeErrors'].length > 0) {
       server.sessions.abort(txn, 'a write in the transaction failed');
     }
+    if (snapshotAt !== undefined) {
+      const cursor = reply['cursor'];
+      (isPlainDoc(cursor) ? cursor : reply)['atClusterTime'] = decodeClusterTime(snapshotAt);
+    }
+    const concernError = writeConcernError(name, command);
+    if (concernError !== undefined && reply['ok'] === 1) reply['writeConcernError'] = concernError;
     return reply;
   } catch (thrown) {
     const error = toCommandError(thrown);

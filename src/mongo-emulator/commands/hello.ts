@@ -5,8 +5,9 @@
  * left out so that drivers poll instead of switching to the streaming
  * (exhaust) protocol, and no compression is offered.
  */
-import { Long, Timestamp } from 'bson';
+import { Long } from 'bson';
 import type { Doc } from '../bson/bson-types.ts';
+import { decodeClusterTime } from '../txn/cluster-time.ts';
 import { MAX_BSON_OBJECT_SIZE, MAX_MESSAGE_SIZE } from '../wire/limits.ts';
 import type { CommandContext, CommandSpec } from './command-context.ts';
 
@@ -16,7 +17,7 @@ export const MAX_WIRE_VERSION = 21;
 function helloReply(ctx: CommandContext, legacy: boolean): Doc {
   const { server } = ctx;
   const now = new Date();
-  const opTime = { ts: new Timestamp({ t: Math.floor(now.getTime() / 1000), i: 1 }), t: Long.fromNumber(1) };
+  const opTime = { ts: decodeClusterTime(server.engine.clock), t: Long.fromNumber(1) };
   const reply: Doc = {};
   if (legacy) reply['ismaster'] = true;
   else reply['isWritablePrimary'] = true;

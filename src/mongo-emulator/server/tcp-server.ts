@@ -1,6 +1,7 @@
 /**
  * The TCP listener: accepts connections, expires transactions past their
- * lifetime, and on close ends every socket and the listener.
+ * lifetime and snapshot-read pins past the history window, and on close
+ * ends every socket and the listener.
  */
 import { createServer, type Server } from 'node:net';
 import { Connection } from './connection.ts';
@@ -40,7 +41,10 @@ export class EmulatorServer {
     });
     const address = listener.address();
     if (address !== null && typeof address === 'object') state.identity.port = address.port;
-    server.#sweep = setInterval(() => state.sessions.expire(), EXPIRY_SWEEP_MS);
+    server.#sweep = setInterval(() => {
+      state.sessions.expire();
+      state.engine.sweepPins();
+    }, EXPIRY_SWEEP_MS);
     server.#sweep.unref();
     return server;
   }

@@ -1,7 +1,8 @@
 /**
  * What a command reads: either the latest committed state (outside
  * transactions) or a transaction's snapshot with its own writes on top.
- * Both give document lookup by `_id` key, a scan, and unique-index lookups
+ * A snapshot read outside a transaction reads the committed state as of a
+ * cluster time. All give document lookup by `_id` key, a scan, and unique-index lookups
  * where the index can answer for this view.
  */
 import type { Doc } from '../bson/bson-types.ts';
@@ -70,6 +71,32 @@ export function transactionView(txn: Transaction): ReadView {
       if (owner !== undefined) ids.add(owner);
       for (const idKey of txn.writes.get(collection)?.keys() ?? []) ids.add(idKey);
       return [...ids];
+    },
+  };
+}
+
+/**
+ * The committed state as of commit timestamp `ts` (a snapshot read outside
+ * a transaction). Exact only while the versions at `ts` are kept, i.e. for
+ * `ts` at or after the engine's history floor.
+ */
+export function snapshotView(ts: number): ReadView {
+  return {
+    txn: undefined,
+    get(collection, idKey) {
+      const chain = collection.chains.get(idKey);
+      return chain === undefined ? undefined : docAt(chain, ts);
+    },
+    *scan(collection) {
+      for (const [idKey, chain] of collection.chains) {
+        const doc = docAt(chain, ts);
+        if (doc !== undefined) yield [idKey, doc] as const;
+      }
+    },
+    uniqueCandidates(collection, def, key) {
+      if (collection.lastCommitTs > ts) return undefined;
+      const owner = def.entries.get(key);
+      return owner === undefined ? [] : [owner];
     },
   };
 }

@@ -11,14 +11,19 @@
  *   someone else after the snapshot, is a WriteConflict (112).
  *
  * Unique indexes are checked against the writer's view and again at commit.
- * Versions that no open transaction can see any more are dropped.
+ * Versions that no open transaction (nor a pinned snapshot read) can see any
+ * more are dropped.
  */
 import type { Doc } from '../bson/bson-types.ts';
 import { CommandError, ErrorCode, ErrorLabel } from '../errors.ts';
 import { latestDoc, latestTs, pruneChain, type Collection, type LockOwner, type VersionChain } from '../storage/collection.ts';
 import type { IndexDef } from '../storage/index-spec.ts';
 import { duplicateKeyError, indexKeysOf } from '../storage/unique-index.ts';
+import { wallClockTime } from './cluster-time.ts';
 import type { Transaction } from './transaction.ts';
+
+/** MongoDB's default minSnapshotHistoryWindowInSeconds. */
+export const SNAPSHOT_HISTORY_MS = 300_000;
 
 /** One document's new state: a document, or null to delete it. */
 export interface Change {
@@ -45,16 +50,36 @@ export function writeConflict(): CommandError {
   );
 }
 
-/** The storage clock and the set of open transactions. */
+/** The storage clock (the cluster time) and the set of open transactions. */
 export class WriteEngine {
-  #clock = 0;
+  #clock = wallClockTime() - 1;
+  /** Reads at or after this time see exactly what was committed then (older versions may be pruned). */
+  #historyFloor = this.#clock;
   readonly #open = new Set<Transaction>();
   /** Chains holding versions kept only for open transactions' snapshots. */
   readonly #retained = new Map<VersionChain, Collection>();
+  /** Snapshot times kept readable for snapshot reads outside transactions → until when (ms). */
+  readonly #pins = new Map<number, number>();
 
-  /** The latest commit timestamp (the snapshot a new transaction reads at). */
+  /** The latest commit timestamp (the snapshot a new transaction reads at), an encoded cluster time. */
   get clock(): number {
     return this.#clock;
+  }
+
+  /** The oldest time a snapshot read can be served at exactly. */
+  get historyFloor(): number {
+    return this.#historyFloor;
+  }
+
+  /** The next commit timestamp: one past the last, and never behind the wall clock's second. */
+  #tick(): number {
+    this.#clock = Math.max(this.#clock + 1, wallClockTime());
+    return this.#clock;
+  }
+
+  #prune(chain: VersionChain, oldest: number): void {
+    pruneChain(chain, oldest);
+    this.#historyFloor = Math.max(this.#historyFloor, Math.min(oldest, this.#clock));
   }
 
   /** Registers a new transaction as open. */
@@ -67,10 +92,37 @@ export class WriteEngine {
     return [...this.#open];
   }
 
+  /**
+   * Keeps the state at `ts` readable for MongoDB's default snapshot history
+   * window (minSnapshotHistoryWindowInSeconds, 300 s), so the later reads of
+   * a snapshot session, which name the time of its first read, see it.
+   */
+  pinSnapshot(ts: number, now = Date.now()): void {
+    this.#pins.set(ts, Math.max(this.#pins.get(ts) ?? 0, now + SNAPSHOT_HISTORY_MS));
+  }
+
+  /** Forgets expired pins and drops the versions only they kept. */
+  sweepPins(now = Date.now()): void {
+    for (const [ts, until] of this.#pins) if (until <= now) this.#pins.delete(ts);
+    this.#pruneRetained();
+  }
+
   #oldestSnapshot(): number {
     let oldest = Infinity;
     for (const txn of this.#open) oldest = Math.min(oldest, txn.snapshot);
+    for (const ts of this.#pins.keys()) oldest = Math.min(oldest, ts);
     return oldest;
+  }
+
+  #pruneRetained(): void {
+    const oldest = this.#oldestSnapshot();
+    for (const [chain, collection] of this.#retained) {
+      this.#prune(chain, oldest);
+      if (chain.versions.length <= 1) {
+        this.#retained.delete(chain);
+        this.#dropIfEmpty(collection, chain.idKey);
+      }
+    }
   }
 
   /** Commits changes outside any transaction, or throws (BlockedByTransaction / 11000). */
@@ -80,7 +132,7 @@ export class WriteEngine {
       if (owner) throw new BlockedByTransaction(owner);
     }
     this.#checkUnique(changes, undefined);
-    const ts = ++this.#clock;
+    const ts = this.#tick();
     for (const change of changes) this.#writeVersion(change, ts);
   }
 
@@ -117,7 +169,7 @@ export class WriteEngine {
       this.end(txn, 'aborted');
       throw error;
     }
-    const ts = ++this.#clock;
+    const ts = this.#tick();
     for (const change of changes) this.#writeVersion(change, ts);
     this.end(txn, 'committed');
   }
@@ -136,14 +188,7 @@ export class WriteEngine {
     }
     this.#open.delete(txn);
     txn.finish(state);
-    const oldest = this.#oldestSnapshot();
-    for (const [chain, collection] of this.#retained) {
-      pruneChain(chain, oldest);
-      if (chain.versions.length <= 1) {
-        this.#retained.delete(chain);
-        this.#dropIfEmpty(collection, chain.idKey);
-      }
-    }
+    this.#pruneRetained();
   }
 
   #dropIfEmpty(collection: Collection, idKey: string): void {
@@ -166,7 +211,7 @@ export class WriteEngine {
     collection.liveCount += (after === null ? 0 : 1) - (before === undefined ? 0 : 1);
     chain.versions.push({ ts, doc: after });
     collection.lastCommitTs = ts;
-    pruneChain(chain, this.#oldestSnapshot());
+    this.#prune(chain, this.#oldestSnapshot());
     if (chain.versions.length > 1) this.#retained.set(chain, collection);
     else this.#dropIfEmpty(collection, idKey);
   }

@@ -13,9 +13,9 @@ export interface SystemVariables {
   readonly clusterTime: Timestamp;
 }
 
-/** System variables for a command starting now. */
-export function systemVariablesAt(now: Date): SystemVariables {
-  return { now, clusterTime: new Timestamp({ t: Math.floor(now.getTime() / 1000), i: 1 }) };
+/** System variables for a command starting at `now`, when the cluster time is `clusterTime` (default: `now`'s second). */
+export function systemVariablesAt(now: Date, clusterTime?: Timestamp): SystemVariables {
+  return { now, clusterTime: clusterTime ?? new Timestamp({ t: Math.floor(now.getTime() / 1000), i: 1 }) };
 }
 
 /** A copy of `expr` with `$$NOW` and `$$CLUSTER_TIME` replaced by literals. */
