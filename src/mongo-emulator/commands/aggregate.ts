@@ -12,6 +12,7 @@ import { cloneDoc } from '../bson/clone.ts';
 import type { Doc } from '../bson/bson-types.ts';
 import { isPlainDoc } from '../bson/bson-types.ts';
 import { CommandError, ErrorCode, notImplemented } from '../errors.ts';
+import { evaluateLet } from '../query/let-variables.ts';
 import { mingoOptions } from '../query/mingo-context.ts';
 import { substituteSystemVariables } from '../update/system-variables.ts';
 import { sessionKeyOf } from '../txn/session-registry.ts';
@@ -51,7 +52,7 @@ function aggregate(ctx: CommandContext): Doc {
   const collection = ctx.server.catalog.get(ctx.db, target);
   checkHint(command, collection);
   const pipeline = substituteSystemVariables(validatePipeline(command['pipeline']), ctx.vars);
-  const letVars = optionalDoc(command, 'let');
+  const letVars = evaluateLet(command['let'], ctx.vars);
 
   // A leading $match narrows the input through the planner; mingo runs the rest.
   const first = pipeline[0];

@@ -7,6 +7,7 @@
  */
 import type { Doc } from '../bson/bson-types.ts';
 import { CommandError, ErrorCode } from '../errors.ts';
+import { evaluateLet } from '../query/let-variables.ts';
 import { projectDocs } from '../query/projection.ts';
 import { parseSortSpec } from '../query/sort.ts';
 import { parseUpdate } from '../update/update-spec.ts';
@@ -32,6 +33,7 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
   const sortDoc = optionalDoc(command, 'sort');
   const sort = sortDoc === undefined ? undefined : parseSortSpec(sortDoc);
   const fields = optionalDoc(command, 'fields');
+  const letVars = evaluateLet(command['let'], ctx.vars);
   const remove = optionalBoolean(command, 'remove', false);
   const returnNew = optionalBoolean(command, 'new', false);
   const upsert = optionalBoolean(command, 'upsert', false);
@@ -43,7 +45,7 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
 
   if (remove) {
     const removed = await runStatement(ctx, () => {
-      const match = readMatches(ctx.view, collection, filter, { sort, limit: 1 })[0];
+      const match = readMatches(ctx.view, collection, filter, { sort, limit: 1, variables: letVars })[0];
       return { changes: match === undefined ? [] : [{ collection, idKey: match.idKey, after: null }], result: match?.doc };
     });
     return { lastErrorObject: { n: removed === undefined ? 0 : 1 }, value: project(removed, fields, filter), ok: 1 };
@@ -60,7 +62,7 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
       upsert,
       arrayFilters: arrayFilters as Doc[] | undefined,
       sort,
-      letVars: optionalDoc(command, 'let'),
+      letVars,
     }),
   );
   const lastErrorObject: Doc = { n: outcome.upsertedId !== undefined ? 1 : outcome.matched, updatedExisting: outcome.matched > 0 };

@@ -6,6 +6,7 @@
 import { Long } from 'bson';
 import type { Doc } from '../bson/bson-types.ts';
 import { CommandError, ErrorCode } from '../errors.ts';
+import { evaluateLet } from '../query/let-variables.ts';
 import { projectDocs } from '../query/projection.ts';
 import { parseSortSpec } from '../query/sort.ts';
 import { batchLength } from '../server/cursor-registry.ts';
@@ -39,7 +40,7 @@ function find(ctx: CommandContext): Doc {
     sort: sortDoc === undefined ? undefined : parseSortSpec(sortDoc),
     skip,
     limit,
-    variables: optionalDoc(command, 'let'),
+    variables: evaluateLet(command['let'], ctx.vars),
   });
   const docs = projectDocs(matches.map((m) => m.doc), command['projection'], filter);
   const namespace = `${ctx.db}.${name}`;

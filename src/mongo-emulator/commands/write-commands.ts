@@ -8,6 +8,7 @@
 import type { Doc } from '../bson/bson-types.ts';
 import { cloneDoc } from '../bson/clone.ts';
 import { CommandError, ErrorCode, toCommandError } from '../errors.ts';
+import { evaluateLet } from '../query/let-variables.ts';
 import { parseSortSpec } from '../query/sort.ts';
 import type { Change } from '../txn/write-engine.ts';
 import { finalizeDoc } from '../update/document-rules.ts';
@@ -74,7 +75,7 @@ async function update(ctx: CommandContext): Promise<Doc> {
   const statements = requiredDocArray(ctx.command, 'updates', 'update');
   for (const statement of statements) checkStatementFields(statement, UPDATE_STATEMENT_FIELDS, 'update.updates');
   const collection = ctx.server.catalog.getOrCreate(ctx.db, name);
-  const letVars = optionalDoc(ctx.command, 'let');
+  const letVars = evaluateLet(ctx.command['let'], ctx.vars);
   let n = 0;
   let nModified = 0;
   const upserted: Doc[] = [];
@@ -118,6 +119,7 @@ async function remove(ctx: CommandContext): Promise<Doc> {
   const statements = requiredDocArray(ctx.command, 'deletes', 'delete');
   for (const statement of statements) checkStatementFields(statement, DELETE_STATEMENT_FIELDS, 'delete.deletes');
   const collection = ctx.server.catalog.get(ctx.db, name);
+  const variables = evaluateLet(ctx.command['let'], ctx.vars);
   let n = 0;
   const writeErrors = await forEachStatement(ctx, statements, async (raw) => {
     checkCollation(raw);
@@ -126,7 +128,7 @@ async function remove(ctx: CommandContext): Promise<Doc> {
     if (limit !== 0 && limit !== 1) throw new CommandError(ErrorCode.FailedToParse, 'The limit field in delete objects must be 0 or 1. Got ' + String(limit));
     const filter = optionalDoc(raw, 'q') ?? {};
     n += await runStatement(ctx, () => {
-      const matches = readMatches(ctx.view, collection, filter, { limit });
+      const matches = readMatches(ctx.view, collection, filter, { limit, variables });
       const changes: Change[] = collection === undefined ? [] : matches.map((m) => ({ collection, idKey: m.idKey, after: null }));
       return { changes, result: changes.length };
     });
