@@ -9,7 +9,6 @@ import type { Doc } from '../bson/bson-types.ts';
 import { cloneDoc } from '../bson/clone.ts';
 import { CommandError, ErrorCode, toCommandError } from '../errors.ts';
 import { evaluateLet } from '../query/let-variables.ts';
-import { parseSortSpec } from '../query/sort.ts';
 import type { Change } from '../txn/write-engine.ts';
 import { finalizeDoc } from '../update/document-rules.ts';
 import { parseUpdate } from '../update/update-spec.ts';
@@ -20,7 +19,9 @@ import { readMatches } from './read-documents.ts';
 import { planUpdate } from './update-statement.ts';
 import { insertChange, isCommandLevel, runStatement } from './write-statement.ts';
 
-const UPDATE_STATEMENT_FIELDS = new Set(['q', 'u', 'c', 'upsert', 'multi', 'arrayFilters', 'hint', 'collation', 'sort', 'upsertSupplied']);
+// `sort` in an update statement came with MongoDB 8.0; the emulator presents itself as 7.0
+// (buildInfo, maxWireVersion 21), where the field is unknown (40415).
+const UPDATE_STATEMENT_FIELDS = new Set(['q', 'u', 'c', 'upsert', 'multi', 'arrayFilters', 'hint', 'collation', 'upsertSupplied']);
 const DELETE_STATEMENT_FIELDS = new Set(['q', 'limit', 'hint', 'collation']);
 
 /** Statement documents are parsed like commands: an unknown field fails the whole command (40415). */
@@ -89,7 +90,6 @@ async function update(ctx: CommandContext): Promise<Doc> {
     const multi = optionalBoolean(raw, 'multi', false);
     const spec = parseUpdate(raw['u']);
     if (multi && spec.kind === 'replacement') throw new CommandError(ErrorCode.FailedToParse, 'multi update is not supported for replacement-style update');
-    const sortDoc = optionalDoc(raw, 'sort');
     const outcome = await runStatement(ctx, () =>
       planUpdate(ctx, collection, {
         filter,
@@ -97,7 +97,7 @@ async function update(ctx: CommandContext): Promise<Doc> {
         multi,
         upsert: optionalBoolean(raw, 'upsert', false),
         arrayFilters: arrayFilters as Doc[] | undefined,
-        sort: sortDoc === undefined ? undefined : parseSortSpec(sortDoc),
+        sort: undefined,
         letVars,
       }),
     );
