@@ -1,7 +1,8 @@
 /**
  * Rules every stored document follows: `_id` is the first field, values
  * are valid BSON (no `undefined`), and `_id` is never an array or a regular
- * expression (MongoDB rejects those with code 2 BadValue).
+ * expression (MongoDB rejects those with code 2 BadValue) and holds no
+ * `$`-prefixed field name (52).
  */
 import { ObjectId } from 'bson';
 import { bsonTypeOf, isPlainDoc, type Doc } from '../bson/bson-types.ts';
@@ -17,11 +18,36 @@ function stripUndefined(value: unknown): unknown {
   return value;
 }
 
-/** Checks a value can be an `_id`. */
+/** The first `$`-prefixed field name inside a value (at any depth), if any. */
+function dollarPrefixedField(value: unknown): string | undefined {
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = dollarPrefixedField(item);
+      if (found !== undefined) return found;
+    }
+  } else if (isPlainDoc(value)) {
+    for (const [key, field] of Object.entries(value)) {
+      if (key.startsWith('$')) return key;
+      const found = dollarPrefixedField(field);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Checks a value can be an `_id`: not an array or a regular expression (2
+ * BadValue), and, although documents may hold `$`-prefixed field names since
+ * MongoDB 5.0, none inside `_id` (52 DollarPrefixedFieldName).
+ */
 export function assertValidId(id: unknown): void {
   if (Array.isArray(id)) throw new CommandError(ErrorCode.BadValue, `The '_id' value cannot be of type array`);
   if (id instanceof RegExp || bsonTypeOf(id) === 'BSONRegExp') {
     throw new CommandError(ErrorCode.BadValue, `can't use a regex for _id`);
+  }
+  const dollar = dollarPrefixedField(id);
+  if (dollar !== undefined) {
+    throw new CommandError(ErrorCode.DollarPrefixedFieldName, `_id fields may not contain '$'-prefixed fields: ${dollar} is not valid for storage.`);
   }
 }
 
