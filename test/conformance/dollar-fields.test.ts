@@ -10,7 +10,7 @@ import { useTestDatabase } from '../support/mongo.ts';
 import { serverError } from './server-error.ts';
 
 const { db } = await useTestDatabase();
-const coll = db.collection<Record<string, unknown>>('dollar_fields');
+const coll = db.collection('dollar_fields');
 
 describe('$-prefixed field names', () => {
   it('are stored as top-level and nested fields of an insert', async () => {
