@@ -62,7 +62,9 @@ async function dropDatabase(ctx: CommandContext): Promise<Doc> {
 function listDatabases(ctx: CommandContext): Doc {
   const filter = compileFilter(optionalDoc(ctx.command, 'filter'));
   const nameOnly = optionalBoolean(ctx.command, 'nameOnly', false);
+  // A database only an open transaction has created a collection in does not exist yet for others.
   const databases = [...ctx.server.catalog.databases.keys()]
+    .filter((name) => ctx.server.catalog.list(name).length > 0)
     .map((name): Doc => (nameOnly ? { name } : { name, sizeOnDisk: 0, empty: false }))
     .filter(filter);
   return nameOnly ? { databases, ok: 1 } : { databases, totalSize: 0, totalSizeMb: 0, ok: 1 };

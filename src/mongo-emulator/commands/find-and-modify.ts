@@ -16,7 +16,7 @@ import type { CommandContext, CommandSpec } from './command-context.ts';
 import { checkCollation, checkHint } from './query-options.ts';
 import { readMatches } from './read-documents.ts';
 import { planUpdate } from './update-statement.ts';
-import { runStatement } from './write-statement.ts';
+import { collectionForWrite, runStatement } from './write-statement.ts';
 
 function project(doc: Doc | undefined, fields: Doc | undefined, filter: Doc): Doc | null {
   if (doc === undefined) return null;
@@ -27,7 +27,7 @@ async function findAndModify(ctx: CommandContext): Promise<Doc> {
   const { command } = ctx;
   const name = collectionName(ctx, 'findAndModify');
   checkCollation(command);
-  const collection = ctx.server.catalog.getOrCreate(ctx.db, name);
+  const collection = collectionForWrite(ctx, name);
   checkHint(command, collection);
   const filter = optionalDoc(command, 'query') ?? {};
   const sortDoc = optionalDoc(command, 'sort');

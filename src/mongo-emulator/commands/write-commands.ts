@@ -17,7 +17,7 @@ import type { CommandContext, CommandSpec } from './command-context.ts';
 import { checkCollation, checkHint } from './query-options.ts';
 import { readMatches } from './read-documents.ts';
 import { planUpdate } from './update-statement.ts';
-import { insertChange, isCommandLevel, runStatement } from './write-statement.ts';
+import { collectionForWrite, insertChange, isCommandLevel, runStatement } from './write-statement.ts';
 
 // `sort` in an update statement came with MongoDB 8.0; the emulator presents itself as 7.0
 // (buildInfo, maxWireVersion 21), where the field is unknown (40415).
@@ -61,7 +61,7 @@ function withErrors(reply: Doc, writeErrors: Doc[]): Doc {
 async function insert(ctx: CommandContext): Promise<Doc> {
   const name = collectionName(ctx, 'insert');
   const documents = requiredDocArray(ctx.command, 'documents', 'insert');
-  const collection = ctx.server.catalog.getOrCreate(ctx.db, name);
+  const collection = collectionForWrite(ctx, name);
   let n = 0;
   const writeErrors = await forEachStatement(ctx, documents, async (raw) => {
     const doc = finalizeDoc(cloneDoc(raw));
@@ -75,7 +75,7 @@ async function update(ctx: CommandContext): Promise<Doc> {
   const name = collectionName(ctx, 'update');
   const statements = requiredDocArray(ctx.command, 'updates', 'update');
   for (const statement of statements) checkStatementFields(statement, UPDATE_STATEMENT_FIELDS, 'update.updates');
-  const collection = ctx.server.catalog.getOrCreate(ctx.db, name);
+  const collection = collectionForWrite(ctx, name);
   const letVars = evaluateLet(ctx.command['let'], ctx.vars);
   let n = 0;
   let nModified = 0;

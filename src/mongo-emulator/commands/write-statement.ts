@@ -60,6 +60,22 @@ export function insertChange(view: ReadView, collection: Collection, doc: Doc): 
   return { collection, idKey, after: doc };
 }
 
+/**
+ * The collection a write goes to, created if it does not exist. Created by
+ * a transaction, it stays out of other clients' catalogue until the
+ * transaction commits, and goes if it aborts, as in MongoDB.
+ */
+export function collectionForWrite(ctx: CommandContext, name: string): Collection {
+  const existing = ctx.server.catalog.get(ctx.db, name);
+  if (existing !== undefined) return existing;
+  const created = ctx.server.catalog.getOrCreate(ctx.db, name);
+  if (ctx.txn !== undefined) {
+    created.createdBy = ctx.txn;
+    ctx.txn.createdCollections.push(created);
+  }
+  return created;
+}
+
 /** Errors that fail the whole command rather than one statement. */
 export function isCommandLevel(error: CommandError): boolean {
   return error.code === ErrorCode.WriteConflict || error.code === ErrorCode.NoSuchTransaction || error.code === ErrorCode.MaxTimeMSExpired;

@@ -20,7 +20,7 @@ export interface ServerIdentity {
 export class ServerState {
   readonly identity: ServerIdentity;
   readonly catalog = new Catalog();
-  readonly engine = new WriteEngine();
+  readonly engine = new WriteEngine((collection) => this.catalog.forget(collection));
   readonly sessions = new SessionRegistry(this.engine);
   readonly cursors = new CursorRegistry();
   readonly electionId = new ObjectId('7fffffff0000000000000001');

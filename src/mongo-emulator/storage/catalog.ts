@@ -37,9 +37,14 @@ export class Catalog {
     return collection;
   }
 
-  /** Collections of a database, in creation order. */
+  /** Collections of a database, in creation order (without those an open transaction created). */
   list(db: string): Collection[] {
-    return [...(this.databases.get(db)?.values() ?? [])];
+    return [...(this.databases.get(db)?.values() ?? [])].filter((c) => c.createdBy === null);
+  }
+
+  /** Forgets a collection its creating transaction abandoned (if the name still means it). */
+  forget(collection: Collection): void {
+    if (this.get(collection.db, collection.name) === collection) this.drop(collection.db, collection.name);
   }
 
   drop(db: string, name: string): boolean {

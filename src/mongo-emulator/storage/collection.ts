@@ -72,6 +72,12 @@ export class Collection {
   lastCommitTs = 0;
   /** Number of live documents in the latest committed state. */
   liveCount = 0;
+  /**
+   * The open transaction whose write created this collection, until it
+   * commits (or anything commits a document here): others do not see the
+   * collection in the catalogue before then, and it goes if that transaction aborts.
+   */
+  createdBy: LockOwner | null = null;
 
   constructor(db: string, name: string) {
     this.db = db;

@@ -34,6 +34,8 @@ export class Transaction implements LockOwner {
   readonly claims: Array<{ readonly def: IndexDef; readonly key: string }> = [];
   /** Per index: the unique keys of the transaction's own written documents → `_id` key. */
   readonly ownKeys = new Map<IndexDef, Map<string, string>>();
+  /** Collections its writes created (they exist for others only once it commits). */
+  readonly createdCollections: Collection[] = [];
   readonly ended: Promise<void>;
   #resolveEnded: () => void = () => {};
 

@@ -52,6 +52,8 @@ export function writeConflict(): CommandError {
 
 /** The storage clock (the cluster time) and the set of open transactions. */
 export class WriteEngine {
+  /** Called for a collection whose creating transaction aborted. */
+  readonly #onAbandoned: (collection: Collection) => void;
   #clock = wallClockTime() - 1;
   /** Reads at or after this time see exactly what was committed then (older versions may be pruned). */
   #historyFloor = this.#clock;
@@ -60,6 +62,10 @@ export class WriteEngine {
   readonly #retained = new Map<VersionChain, Collection>();
   /** Snapshot times kept readable for snapshot reads outside transactions → until when (ms). */
   readonly #pins = new Map<number, number>();
+
+  constructor(onAbandoned: (collection: Collection) => void = () => {}) {
+    this.#onAbandoned = onAbandoned;
+  }
 
   /** The latest commit timestamp (the snapshot a new transaction reads at), an encoded cluster time. */
   get clock(): number {
@@ -140,6 +146,8 @@ export class WriteEngine {
   stage(txn: Transaction, changes: readonly Change[]): void {
     for (const change of changes) {
       const chain = change.collection.chains.get(change.idKey);
+      const creator = change.collection.createdBy;
+      if (creator !== null && creator !== txn) throw writeConflict();
       if (chain === undefined) continue;
       if (chain.lockedBy !== null && chain.lockedBy !== txn) throw writeConflict();
       if (latestTs(chain) > txn.snapshot) throw writeConflict();
@@ -186,6 +194,11 @@ export class WriteEngine {
     for (const { def, key } of txn.claims) {
       if (def.pending.get(key) === txn) def.pending.delete(key);
     }
+    for (const collection of txn.createdCollections) {
+      if (collection.createdBy !== txn) continue;
+      collection.createdBy = null;
+      if (state === 'aborted') this.#onAbandoned(collection);
+    }
     this.#open.delete(txn);
     txn.finish(state);
     this.#pruneRetained();
@@ -209,6 +222,7 @@ export class WriteEngine {
       if (after !== null) for (const { key } of indexKeysOf(def, after)) def.entries.set(key, idKey);
     }
     collection.liveCount += (after === null ? 0 : 1) - (before === undefined ? 0 : 1);
+    collection.createdBy = null;
     chain.versions.push({ ts, doc: after });
     collection.lastCommitTs = ts;
     this.#prune(chain, this.#oldestSnapshot());
