@@ -1,8 +1,36 @@
 /**
  * Runs multi-document writes as one MongoDB transaction.
  */
-import type { ClientSession, MongoClient, TransactionOptions } from 'mongodb';
+import { MongoError, MongoErrorLabel, type ClientSession, type MongoClient, type TransactionOptions } from 'mongodb';
 import { remainingTimeoutMS } from '../deadline.ts';
+import { isTransientTransactionError } from '../errors/mongo-errors.ts';
+
+/**
+ * How many times a transaction runs while it fails with conflicts that the
+ * server did not label transient. DocumentDB never adds the label, and with
+ * a time limit on its statements it can report an aborted transaction in
+ * place of the error that aborted it, so a lasting failure (a unique index
+ * taken for good) looks like a race there. A race is won within a few
+ * attempts; after these the conflict is reported as it is.
+ */
+export const MAX_UNLABELLED_ATTEMPTS = 12;
+
+/**
+ * Marks a conflict that the server sent without the TransientTransactionError
+ * label, on an attempt below the bound, so that the driver's withTransaction
+ * retries it as it retries MongoDB's own write conflicts.
+ */
+function labelTransient(error: unknown, attempt: number): unknown {
+  if (
+    attempt < MAX_UNLABELLED_ATTEMPTS &&
+    error instanceof MongoError &&
+    !error.hasErrorLabel(MongoErrorLabel.TransientTransactionError) &&
+    isTransientTransactionError(error)
+  ) {
+    error.addErrorLabel(MongoErrorLabel.TransientTransactionError);
+  }
+  return error;
+}
 
 /**
  * Snapshot reads and majority writes: what the transaction reads is one
@@ -32,8 +60,15 @@ export async function inTransaction<T>(
   const session = client.startSession();
   try {
     const timeoutMS = remainingTimeoutMS();
+    let attempt = 0;
+    const labelled = (s: ClientSession): Promise<T> => {
+      attempt += 1;
+      return work(s).catch((error: unknown) => {
+        throw labelTransient(error, attempt);
+      });
+    };
     return await session.withTransaction(
-      work,
+      labelled,
       timeoutMS === undefined ? TRANSACTION_OPTIONS : { ...TRANSACTION_OPTIONS, timeoutMS },
     );
   } finally {

@@ -38,12 +38,38 @@ const TIMEOUT_CODES: ReadonlySet<number> = new Set([
   262, // ExceededTimeLimit
 ]);
 
+/**
+ * Codes of a transaction that lost a race with a concurrent one, and may
+ * succeed when run again. MongoDB labels these TransientTransactionError
+ * itself; DocumentDB does not, and reports PostgreSQL's serialization
+ * failure under the code it packs unmapped SQLSTATEs into.
+ */
+const TRANSIENT_CONFLICT_CODES: ReadonlySet<number> = new Set([
+  112, // WriteConflict (DocumentDB also sends it for lock timeouts and deadlocks)
+  16_777_220, // DocumentDB: SQLSTATE 40001 serialization_failure ("could not serialize access")
+  // DocumentDB: SQLSTATE 25P02 in_failed_sql_transaction. Seen with a time
+  // limit (maxTimeMS) on a write that waited for a lock: the transaction is
+  // already aborted, and only running it again can succeed.
+  33_685_826,
+]);
+
 /** Codes for losing a race with a concurrent write. */
 const CONFLICT_CODES: ReadonlySet<number> = new Set([
-  112, // WriteConflict
+  ...TRANSIENT_CONFLICT_CODES,
   11000, // DuplicateKey
   11001, // DuplicateKey (legacy)
 ]);
+
+/**
+ * True for an error inside a transaction that running the transaction again
+ * may cure: labelled TransientTransactionError, or a conflict code a server
+ * sent without that label.
+ */
+export function isTransientTransactionError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = numericCode(err);
+  return hasLabel(err, MongoErrorLabel.TransientTransactionError) || (code !== undefined && TRANSIENT_CONFLICT_CODES.has(code));
+}
 
 /** Driver-internal errors that are exported by name only. */
 const UNAVAILABLE_NAMES: ReadonlySet<string> = new Set(['MongoWaitQueueTimeoutError']);

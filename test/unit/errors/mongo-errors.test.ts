@@ -12,7 +12,7 @@ import {
   MongoWriteConcernError,
 } from 'mongodb';
 import { describe, expect, it } from 'vitest';
-import { fromMongoError, isMongoError } from '../../../src/errors/mongo-errors.ts';
+import { fromMongoError, isMongoError, isTransientTransactionError } from '../../../src/errors/mongo-errors.ts';
 
 const SECRET = 'mongodb://admin:pw@db-7.internal:27017 said no';
 
@@ -115,5 +115,25 @@ describe('fromMongoError', () => {
   it('does not take other Node errors for socket errors', () => {
     const missing = Object.assign(new Error('no such file'), { code: 'ENOENT' });
     expect(isMongoError(missing)).toBe(false);
+  });
+});
+
+describe('isTransientTransactionError', () => {
+  it.each([
+    ['labelled by the server', server(112, ['TransientTransactionError']), true],
+    ['WriteConflict without the label (DocumentDB)', server(112), true],
+    ['serialization_failure, SQLSTATE 40001 (DocumentDB)', server(16_777_220), true],
+    ['in_failed_sql_transaction, SQLSTATE 25P02 (DocumentDB)', server(33_685_826), true],
+    ['a duplicate key', server(11000), false],
+    ['an invalid operand', server(40400), false],
+    ['not an error', 'no', false],
+  ])('%s → %s', (_name, err, expected) => {
+    expect(isTransientTransactionError(err)).toBe(expected);
+  });
+
+  it('maps DocumentDB conflicts that outlived the retries to ABORTED / WRITE_CONFLICT', () => {
+    for (const code of [16_777_220, 33_685_826]) {
+      expect(fromMongoError(server(code))).toMatchObject({ code: status.ABORTED, reason: 'WRITE_CONFLICT' });
+    }
   });
 });
