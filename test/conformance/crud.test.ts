@@ -8,6 +8,7 @@ import { ObjectId } from 'mongodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/mongo.ts';
 import { type AnyDoc, serverError } from './server-error.ts';
+import { unlessDocumentdb } from '../support/documentdb-departures.ts';
 
 const { db } = await useTestDatabase();
 
@@ -42,7 +43,7 @@ describe('insert', () => {
     expect(await items.countDocuments()).toBe(3);
   });
 
-  it('a second document with the same _id fails with 11000 on index _id_', async () => {
+  unlessDocumentdb('DUPLICATE_KEY_DETAILS')('a second document with the same _id fails with 11000 on index _id_', async () => {
     await items.insertOne({ _id: 'dup' });
     const error = await serverError(items.insertOne({ _id: 'dup', other: true }));
     expect(error.code).toBe(11000);

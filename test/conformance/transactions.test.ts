@@ -18,6 +18,7 @@ import { MongoServerError, type ClientSession, type TransactionOptions } from 'm
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/mongo.ts';
 import { type AnyDoc, serverError } from './server-error.ts';
+import { unlessDocumentdb } from '../support/documentdb-departures.ts';
 
 const { client, db } = await useTestDatabase();
 
@@ -147,7 +148,7 @@ describe('isolation and atomicity', () => {
 });
 
 describe('write conflicts', () => {
-  it('the second transaction to write a document gets 112 WriteConflict, labelled transient', async () => {
+  unlessDocumentdb('NO_TRANSIENT_LABEL')('the second transaction to write a document gets 112 WriteConflict, labelled transient', async () => {
     await counters.insertOne({ _id: 'wc', n: 0 });
     const first = startSession();
     const second = startSession();
@@ -165,7 +166,7 @@ describe('write conflicts', () => {
     expect(await counters.findOne({ _id: 'wc' })).toEqual({ _id: 'wc', n: 1 });
   });
 
-  it('a document committed by another transaction after this one’s snapshot cannot be written: 112', async () => {
+  unlessDocumentdb('NO_TRANSIENT_LABEL')('a document committed by another transaction after this one’s snapshot cannot be written: 112', async () => {
     await counters.insertOne({ _id: 'late', n: 0 });
     const early = startSession();
     early.startTransaction();
@@ -183,7 +184,7 @@ describe('write conflicts', () => {
     expect(await counters.findOne({ _id: 'late' })).toEqual({ _id: 'late', n: 1 });
   });
 
-  it('after the server aborts a transaction, its next command fails with 251 NoSuchTransaction', async () => {
+  unlessDocumentdb('NO_SUCH_TRANSACTION')('after the server aborts a transaction, its next command fails with 251 NoSuchTransaction', async () => {
     await counters.insertOne({ _id: 'nst', n: 0 });
     const winner = startSession();
     const loser = startSession();
@@ -205,7 +206,7 @@ describe('write conflicts', () => {
     expect(await counters.findOne({ _id: 'nst' })).toEqual({ _id: 'nst', n: 1 });
   });
 
-  it('withTransaction retries the loser of a conflict until both increments land', async () => {
+  unlessDocumentdb('NO_TRANSIENT_LABEL')('withTransaction retries the loser of a conflict until both increments land', async () => {
     await counters.insertOne({ _id: 'shared', n: 0 });
     const bothHaveRead = barrier(2);
     const attempts = [0, 0];

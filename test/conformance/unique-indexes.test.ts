@@ -10,6 +10,7 @@ import { MongoServerError, type Collection } from 'mongodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/mongo.ts';
 import { type AnyDoc, bulkWriteError, serverError } from './server-error.ts';
+import { unlessDocumentdb } from '../support/documentdb-departures.ts';
 
 const { db } = await useTestDatabase();
 
@@ -35,25 +36,25 @@ function expectDuplicateKey(error: MongoServerError, keyPattern: object, keyValu
 }
 
 describe('single-field unique index', () => {
-  it('rejects an insert with a taken value, with keyPattern and keyValue', async () => {
+  unlessDocumentdb('DUPLICATE_KEY_DETAILS')('rejects an insert with a taken value, with keyPattern and keyValue', async () => {
     const error = await serverError(users.insertOne({ _id: 'u3', email: 'ada@x.io', tenant: 't2', handle: 'x' }));
     expectDuplicateKey(error, { email: 1 }, { email: 'ada@x.io' });
     expect(error.message).toMatch(/email_1/);
     expect(await users.countDocuments({ _id: 'u3' })).toBe(0);
   });
 
-  it('rejects an update that would take a value', async () => {
+  unlessDocumentdb('DUPLICATE_KEY_DETAILS')('rejects an update that would take a value', async () => {
     const error = await serverError(users.updateOne({ _id: 'u2' }, { $set: { email: 'ada@x.io' } }));
     expectDuplicateKey(error, { email: 1 }, { email: 'ada@x.io' });
     expect(await users.findOne({ _id: 'u2' })).toMatchObject({ email: 'grace@x.io' });
   });
 
-  it('rejects a replacement that would take a value', async () => {
+  unlessDocumentdb('DUPLICATE_KEY_DETAILS')('rejects a replacement that would take a value', async () => {
     const error = await serverError(users.replaceOne({ _id: 'u2' }, { email: 'ada@x.io', tenant: 't9', handle: 'z' }));
     expectDuplicateKey(error, { email: 1 }, { email: 'ada@x.io' });
   });
 
-  it('rejects an upsert whose new document would take a value', async () => {
+  unlessDocumentdb('DUPLICATE_KEY_DETAILS')('rejects an upsert whose new document would take a value', async () => {
     const error = await serverError(
       users.updateOne({ _id: 'u9' }, { $set: { email: 'grace@x.io', tenant: 't3', handle: 'g' } }, { upsert: true }),
     );
@@ -61,7 +62,7 @@ describe('single-field unique index', () => {
     expect(await users.countDocuments({ _id: 'u9' })).toBe(0);
   });
 
-  it('rejects findOneAndUpdate, findOneAndReplace and their upserts the same way', async () => {
+  unlessDocumentdb('DUPLICATE_KEY_DETAILS')('rejects findOneAndUpdate, findOneAndReplace and their upserts the same way', async () => {
     expectDuplicateKey(
       await serverError(users.findOneAndUpdate({ _id: 'u2' }, { $set: { email: 'ada@x.io' } })),
       { email: 1 },
@@ -90,7 +91,7 @@ describe('single-field unique index', () => {
     expect(result).toMatchObject({ matchedCount: 1, modifiedCount: 1 });
   });
 
-  it('missing fields collide as null', async () => {
+  unlessDocumentdb('DUPLICATE_KEY_DETAILS')('missing fields collide as null', async () => {
     const coll = db.collection<AnyDoc>(`unique_null_${seq}`);
     await coll.createIndex({ phone: 1 }, { unique: true });
     await coll.insertOne({ _id: 'p1' });
@@ -109,7 +110,7 @@ describe('compound unique index', () => {
     expect(await users.countDocuments({ handle: 'ada' })).toBe(2);
   });
 
-  it('rejects the same pair, naming both fields', async () => {
+  unlessDocumentdb('DUPLICATE_KEY_DETAILS')('rejects the same pair, naming both fields', async () => {
     const error = await serverError(users.insertOne({ _id: 'u3', email: 'new@x.io', tenant: 't1', handle: 'ada' }));
     expectDuplicateKey(error, { tenant: 1, handle: 1 }, { tenant: 't1', handle: 'ada' });
     expect(error.message).toMatch(/tenant_1_handle_1/);
@@ -117,7 +118,7 @@ describe('compound unique index', () => {
 });
 
 describe('write errors in batches', () => {
-  it('an ordered insertMany stops at the first duplicate', async () => {
+  unlessDocumentdb('DUPLICATE_KEY_DETAILS')('an ordered insertMany stops at the first duplicate', async () => {
     const { error, writeErrors } = await bulkWriteError(
       users.insertMany([
         { _id: 'n1', email: 'n1@x.io', tenant: 'n', handle: '1' },
@@ -165,7 +166,7 @@ describe('write errors in batches', () => {
     expect(await users.findOne({ _id: 'b1' })).toMatchObject({ email: 'b1@x.io' });
   });
 
-  it('the raw insert reply carries keyPattern and keyValue in each write error', async () => {
+  unlessDocumentdb('DUPLICATE_KEY_DETAILS')('the raw insert reply carries keyPattern and keyValue in each write error', async () => {
     const reply = await db.command({
       insert: users.collectionName,
       documents: [

@@ -11,6 +11,7 @@ import { startEmulator } from '../../src/mongo-emulator/index.ts';
 import { counts, expectError, expectViolations, newUser, requestIdMetadata, storedUser, uniqueId } from './fixtures.ts';
 import { capturedLogger, grpcError, startTestService, usersApi } from './harness.ts';
 import { healthClient } from './service-clients.ts';
+import { unlessDocumentdb } from '../support/documentdb-departures.ts';
 
 const { api, mongo, logs } = await startTestService();
 
@@ -84,7 +85,7 @@ describe('status codes and their details', () => {
     expect(await counts(mongo.db, existing.userId)).toEqual({ users: 1, channelData: 0, preferenceSets: 0 });
   });
 
-  it('INTERNAL says only "internal error" on the wire and logs the cause', async () => {
+  unlessDocumentdb('ERRORS_MASKED_UNDER_TIME_LIMIT')('INTERNAL says only "internal error" on the wire and logs the cause', async () => {
     // A document no version of the service writes: properties is not an object.
     const userId = uniqueId('corrupt');
     const now = new Date();

@@ -3,6 +3,12 @@
  * either hands back a ready replica-set URI or throws: a backend that fails to
  * start fails the run, it never degrades silently to the next one.
  */
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { MongoClient } from 'mongodb';
 import type { BackendChoice, BackendName } from './choose-backend.ts';
 import { redactUri } from './choose-backend.ts';
@@ -103,6 +109,55 @@ async function startEmulatorBackend(): Promise<RunningBackend> {
   };
 }
 
+/** Where DocumentDB's scripts are: `DOCUMENTDB_DIR`, else the shared folder beside the repository. */
+function documentdbDir(env: NodeJS.ProcessEnv): string {
+  return env['DOCUMENTDB_DIR']?.trim() || fileURLToPath(new URL('../../../shared/documentdb', import.meta.url));
+}
+
+/** Gateway port of the DocumentDB the tests start; away from the scripts' default of 10260. */
+export const DEFAULT_DOCUMENTDB_PORT = 10_370;
+
+/**
+ * DocumentDB: the server `DOCUMENTDB_URI` names, or one started from
+ * ../shared/documentdb (install.sh must have run) in a fresh data folder
+ * that is deleted when the run ends.
+ */
+async function startDocumentdb(env: NodeJS.ProcessEnv): Promise<RunningBackend> {
+  const given = env['DOCUMENTDB_URI']?.trim();
+  if (given) {
+    await assertTransactionCapable(given);
+    return { backend: 'documentdb', uri: given, description: `DOCUMENTDB_URI ${redactUri(given)}`, stop: async () => {} };
+  }
+  const dir = documentdbDir(env);
+  const home = await mkdtemp(join(tmpdir(), 'documentdb-test-'));
+  // PostgreSQL runs as the user postgres and must reach its data folder inside.
+  await chmod(home, 0o755);
+  const settings = {
+    ...env,
+    GW_PORT: env['TEST_DOCUMENTDB_PORT']?.trim() || String(DEFAULT_DOCUMENTDB_PORT),
+    DOCUMENTDB_HOME: home,
+  };
+  const stop = async (): Promise<void> => {
+    await run('bash', [join(dir, 'stop.sh')], { ...settings, PURGE: '1' });
+  };
+  try {
+    const { stdout } = await run('bash', [join(dir, 'start.sh')], settings);
+    const uri = /^MONGODB_URI=(.+)$/m.exec(stdout.trim().split('\n').at(-1) ?? '')?.[1];
+    if (uri === undefined) throw new Error(`start.sh printed no MONGODB_URI line: ${stdout.slice(-500)}`);
+    await assertTransactionCapable(uri);
+    return { backend: 'documentdb', uri, description: `started from ${dir}, ${redactUri(uri)}`, stop };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+const execFileAsync = promisify(execFile);
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ stdout: string }> {
+  return execFileAsync(command, args, { env, maxBuffer: 4 * 1024 * 1024 });
+}
+
 /** Starts the chosen backend; throws (naming it) when it cannot start. */
 export async function startBackend(choice: BackendChoice, env: NodeJS.ProcessEnv): Promise<RunningBackend> {
   try {
@@ -115,6 +170,8 @@ export async function startBackend(choice: BackendChoice, env: NodeJS.ProcessEnv
         return await startEmbedded(choice.mongodBinary);
       case 'emulator':
         return await startEmulatorBackend();
+      case 'documentdb':
+        return await startDocumentdb(env);
     }
   } catch (error) {
     throw new Error(`[mongo] backend ${choice.backend} (${choice.reason}) failed to start: ${String(error)}`, {

@@ -4,8 +4,12 @@
  * preference is unit-tested without Docker or a mongod binary.
  */
 
-/** The four kinds of MongoDB a test run can use, in order of preference. */
-export const BACKENDS = ['uri', 'container', 'embedded', 'emulator'] as const;
+/**
+ * The kinds of MongoDB a test run can use: the first four in order of
+ * preference; `documentdb` (Microsoft's DocumentDB, a second server nobody
+ * here wrote) only when TEST_MONGO names it.
+ */
+export const BACKENDS = ['uri', 'container', 'embedded', 'emulator', 'documentdb'] as const;
 
 export type BackendName = (typeof BACKENDS)[number];
 
@@ -13,7 +17,7 @@ export type BackendName = (typeof BACKENDS)[number];
 export interface BackendEnv {
   /** A real server (a replica set, for transactions). */
   readonly MONGODB_URI?: string | undefined;
-  /** Forces one backend: `uri`, `container`, `embedded` or `emulator`. */
+  /** Forces one backend: `uri`, `container`, `embedded`, `emulator` or `documentdb`. */
   readonly TEST_MONGO?: string | undefined;
 }
 
