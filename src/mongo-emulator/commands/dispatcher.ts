@@ -17,6 +17,7 @@ import { optionalNumber } from './command-args.ts';
 import { resolveReadConcern, writeConcernError } from './concerns.ts';
 import { GENERIC_FIELDS, type CommandSpec } from './command-context.ts';
 import { collectionCommands } from './collection-commands.ts';
+import { distinctCommands } from './distinct.ts';
 import { findAndModifyCommands } from './find-and-modify.ts';
 import { findCommands } from './find-commands.ts';
 import { helloCommands } from './hello.ts';
@@ -31,6 +32,7 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map(
     ...indexCommands,
     ...findCommands,
     ...aggregateCommands,
+    ...distinctCommands,
     ...writeCommands,
     ...findAndModifyCommands,
   }),
