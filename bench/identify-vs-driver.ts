@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { MongoClient } from 'mongodb';
 import { startApp } from '../src/app.ts';
+import { ensureIndexes } from '../src/db/indexes.ts';
 import { inTransaction } from '../src/db/transaction.ts';
 import { IdentifyUserRequest, UsersServiceClient } from '../src/gen/herald/users/v1/users_service.js';
 import { startEmulator } from '../src/mongo-emulator/index.ts';
@@ -39,6 +40,12 @@ async function timed(count: number, concurrency: number, task: (i: number) => Pr
 async function main(): Promise<void> {
   const emulator = process.env['MONGODB_URI'] ? undefined : await startEmulator();
   const uri = process.env['MONGODB_URI'] ?? (emulator?.uri as string);
+  const raw = new MongoClient(uri);
+  // Both sides start empty, with their collections made up front: a
+  // transaction may not create one on some servers (DocumentDB, sharded
+  // clusters), and a second run must create users again, not update them.
+  for (const name of ['bench_identify', 'bench_raw']) await raw.db(name).dropDatabase();
+  await ensureIndexes(raw.db('bench_raw'));
   const app = await startApp({
     mongodbUri: uri,
     mongodbDatabase: 'bench_identify',
@@ -50,7 +57,6 @@ async function main(): Promise<void> {
     logger: pino({ level: 'silent' }),
   });
   const grpc = new UsersServiceClient(`127.0.0.1:${app.port}`, credentials.createInsecure());
-  const raw = new MongoClient(uri);
   const users = raw.db('bench_raw').collection<{ _id: string }>('users');
   try {
     const viaService = (round: string) => (i: number) =>
@@ -95,7 +101,9 @@ async function main(): Promise<void> {
           `service ${serviceMs.toFixed(0)} ms (${per(serviceMs)}), ratio service/raw ${(serviceMs / driverMs).toFixed(2)}`,
       );
     }
-    console.log(`MongoDB: ${emulator ? 'emulator (in process)' : 'MONGODB_URI'}`);
+    const hello = await raw.db('admin').command({ hello: 1 });
+    const kind = emulator ? 'emulator (in process)' : `MONGODB_URI (${hello['msg'] === 'isdbgrid' ? 'mongos-like' : `replica set ${String(hello['setName'])}`})`;
+    console.log(`MongoDB: ${kind}`);
   } finally {
     grpc.close();
     await raw.db('bench_raw').dropDatabase();
