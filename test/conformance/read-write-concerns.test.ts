@@ -2,8 +2,9 @@
  * Read and write concerns outside transactions, from MongoDB's reference:
  * read concern "snapshot" is available outside multi-document transactions
  * for find, aggregate and distinct (5.0+), which report the `atClusterTime`
- * they read at; writes refuse it with 72 InvalidOptions (MongoDB's
- * jstests/core/txns/no_snapshot_writes_outside_txn.js). A write concern a
+ * they read at (getMore too); writes and the other commands refuse it with
+ * 72 InvalidOptions (MongoDB's jstests no_snapshot_writes_outside_txn.js and
+ * read_concern_snapshot). A write concern a
  * replica set cannot satisfy (`w` above its number of data-bearing members)
  * is answered with a writeConcernError, 100 UnsatisfiableWriteConcern.
  */
@@ -35,6 +36,24 @@ describe('read concern "snapshot" outside transactions', () => {
       { _id: 'a', v: 1 },
       { _id: 'b', v: 1 },
     ]);
+  });
+
+  it.each([
+    ['count', { count: 'snap' }],
+    ['listCollections', { listCollections: 1 }],
+    ['listIndexes', { listIndexes: 'snap' }],
+  ])('%s refuses it with 72 InvalidOptions (only find, aggregate and distinct take it)', async (_name, command) => {
+    const error = await serverError(db.command({ ...command, readConcern: SNAPSHOT }));
+    expect(error.code).toBe(72);
+  });
+
+  it('getMore of a snapshot find reports the same atClusterTime', async () => {
+    const found = await db.command({ find: 'snap', filter: {}, batchSize: 1, readConcern: SNAPSHOT });
+    const cursor = found['cursor'] as { id: unknown; atClusterTime: Timestamp };
+    const more = await db.command({ getMore: cursor.id, collection: 'snap' });
+    const next = more['cursor'] as { nextBatch: unknown[]; atClusterTime: unknown };
+    expect(next.nextBatch).toHaveLength(1);
+    expect(next.atClusterTime).toEqual(cursor.atClusterTime);
   });
 
   it('find and aggregate accept it and report the atClusterTime they read at', async () => {

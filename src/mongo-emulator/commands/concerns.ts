@@ -5,8 +5,10 @@
  * - `afterClusterTime`: every committed write is visible at once on one
  *   node, so a read waits for nothing; a time later than the current
  *   cluster time is 72 InvalidOptions, as MongoDB answers.
- * - `level: 'snapshot'` outside a transaction: writes refuse it (72
- *   InvalidOptions, as MongoDB does); find, aggregate and distinct read the
+ * - `level: 'snapshot'` outside a transaction: only find, aggregate and
+ *   distinct take it; writes, count, listCollections and the other
+ *   commands refuse it with 72 InvalidOptions, as MongoDB's
+ *   read_concern_snapshot jstests show. Find, aggregate and distinct read the
  *   committed state at `atClusterTime` (default: now) and report that time,
  *   which stays readable for MongoDB's 300 s history window. Other times
  *   are not kept (the store keeps old versions only for open transactions
@@ -26,10 +28,9 @@ import type { Transaction } from '../txn/transaction.ts';
 
 /** Reads that accept read concern "snapshot" outside transactions (MongoDB 5.0+). */
 const SNAPSHOT_READS = new Set(['find', 'aggregate', 'distinct']);
-const WRITES = new Set(['insert', 'update', 'delete', 'findAndModify']);
 /** Commands that take a write concern. */
 const WRITE_CONCERN_COMMANDS = new Set([
-  ...WRITES, 'create', 'drop', 'dropDatabase', 'createIndexes', 'dropIndexes', 'commitTransaction', 'abortTransaction',
+  'insert', 'update', 'delete', 'findAndModify', 'create', 'drop', 'dropDatabase', 'createIndexes', 'dropIndexes', 'commitTransaction', 'abortTransaction',
 ]);
 
 /** What a command reads and, for a snapshot read, at which cluster time. */
@@ -71,10 +72,9 @@ export function resolveReadConcern(server: ServerState, name: string, command: D
     return defaultPlan;
   }
   if (!snapshot) return defaultPlan;
-  if (WRITES.has(name)) {
-    throw new CommandError(ErrorCode.InvalidOptions, 'readConcern level snapshot is only valid in multi-statement transactions');
+  if (!SNAPSHOT_READS.has(name)) {
+    throw new CommandError(ErrorCode.InvalidOptions, `Command ${name} does not support readConcern level snapshot outside multi-document transactions`);
   }
-  if (!SNAPSHOT_READS.has(name)) return defaultPlan;
   const ts = at === undefined ? server.engine.clock : notAfterNow(server, at, 'atClusterTime');
   if (ts < server.engine.historyFloor) {
     const floor = show(decodeClusterTime(server.engine.historyFloor));

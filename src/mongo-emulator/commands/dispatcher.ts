@@ -4,6 +4,7 @@
  * into MongoDB error replies. An error inside a transaction aborts it, as
  * MongoDB does (including a write error such as a duplicate key).
  */
+import { Long } from 'bson';
 import { isPlainDoc, type Doc } from '../bson/bson-types.ts';
 import { CommandError, ErrorCode, toCommandError } from '../errors.ts';
 import type { ServerState } from '../server/server-state.ts';
@@ -107,7 +108,10 @@ async function runCommandBody(server: ServerState, command: Doc, defaultDb: stri
     }
     if (snapshotAt !== undefined) {
       const cursor = reply['cursor'];
-      (isPlainDoc(cursor) ? cursor : reply)['atClusterTime'] = decodeClusterTime(snapshotAt);
+      const atClusterTime = decodeClusterTime(snapshotAt);
+      (isPlainDoc(cursor) ? cursor : reply)['atClusterTime'] = atClusterTime;
+      const open = isPlainDoc(cursor) && cursor['id'] instanceof Long ? server.cursors.get(cursor['id']) : undefined;
+      if (open !== undefined) open.atClusterTime = atClusterTime;
     }
     const concernError = writeConcernError(name, command);
     if (concernError !== undefined && reply['ok'] === 1) reply['writeConcernError'] = concernError;

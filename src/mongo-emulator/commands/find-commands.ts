@@ -59,7 +59,9 @@ function getMore(ctx: CommandContext): Doc {
   const cursor = ctx.server.cursors.get(id);
   if (cursor === undefined) throw new CommandError(ErrorCode.CursorNotFound, `cursor id ${String(id)} not found`);
   const { id: nextId, batch } = ctx.server.cursors.next(cursor, optionalNumber(ctx.command, 'batchSize'));
-  return { cursor: { nextBatch: batch, id: nextId, ns: cursor.namespace }, ok: 1 };
+  const reply: Doc = { nextBatch: batch, id: nextId, ns: cursor.namespace };
+  if (cursor.atClusterTime !== undefined) reply['atClusterTime'] = cursor.atClusterTime;
+  return { cursor: reply, ok: 1 };
 }
 
 function killCursors(ctx: CommandContext): Doc {

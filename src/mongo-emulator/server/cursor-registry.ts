@@ -8,7 +8,7 @@
  * it past 16 MiB, so a reply always fits the BSON size limit however large
  * the documents are.
  */
-import { calculateObjectSize, Long } from 'bson';
+import { calculateObjectSize, Long, type Timestamp } from 'bson';
 import type { Doc } from '../bson/bson-types.ts';
 import { MAX_BATCH_BYTES } from '../wire/limits.ts';
 
@@ -18,6 +18,8 @@ export interface OpenCursor {
   readonly namespace: string;
   readonly remaining: Doc[];
   readonly sessionKey: string | undefined;
+  /** For a snapshot read outside a transaction: the cluster time every batch reports. */
+  atClusterTime?: Timestamp;
 }
 
 /** Default size of a first batch, as in MongoDB. */

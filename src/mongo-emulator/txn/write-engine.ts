@@ -20,10 +20,8 @@ import { latestDoc, latestTs, pruneChain, type Collection, type LockOwner, type 
 import type { IndexDef } from '../storage/index-spec.ts';
 import { duplicateKeyError, indexKeysOf } from '../storage/unique-index.ts';
 import { wallClockTime } from './cluster-time.ts';
+import { SnapshotPins } from './snapshot-pins.ts';
 import type { Transaction } from './transaction.ts';
-
-/** MongoDB's default minSnapshotHistoryWindowInSeconds. */
-export const SNAPSHOT_HISTORY_MS = 300_000;
 
 /** One document's new state: a document, or null to delete it. */
 export interface Change {
@@ -60,8 +58,7 @@ export class WriteEngine {
   readonly #open = new Set<Transaction>();
   /** Chains holding versions kept only for open transactions' snapshots. */
   readonly #retained = new Map<VersionChain, Collection>();
-  /** Snapshot times kept readable for snapshot reads outside transactions → until when (ms). */
-  readonly #pins = new Map<number, number>();
+  readonly #pins = new SnapshotPins();
 
   constructor(onAbandoned: (collection: Collection) => void = () => {}) {
     this.#onAbandoned = onAbandoned;
@@ -98,25 +95,20 @@ export class WriteEngine {
     return [...this.#open];
   }
 
-  /**
-   * Keeps the state at `ts` readable for MongoDB's default snapshot history
-   * window (minSnapshotHistoryWindowInSeconds, 300 s), so the later reads of
-   * a snapshot session, which name the time of its first read, see it.
-   */
+  /** Keeps the state at `ts` readable for the snapshot history window (see SnapshotPins). */
   pinSnapshot(ts: number, now = Date.now()): void {
-    this.#pins.set(ts, Math.max(this.#pins.get(ts) ?? 0, now + SNAPSHOT_HISTORY_MS));
+    this.#pins.pin(ts, now);
   }
 
   /** Forgets expired pins and drops the versions only they kept. */
   sweepPins(now = Date.now()): void {
-    for (const [ts, until] of this.#pins) if (until <= now) this.#pins.delete(ts);
+    this.#pins.expire(now);
     this.#pruneRetained();
   }
 
   #oldestSnapshot(): number {
-    let oldest = Infinity;
+    let oldest = this.#pins.oldest();
     for (const txn of this.#open) oldest = Math.min(oldest, txn.snapshot);
-    for (const ts of this.#pins.keys()) oldest = Math.min(oldest, ts);
     return oldest;
   }
 
