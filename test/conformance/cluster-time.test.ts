@@ -7,9 +7,10 @@
  * sessions, which advance `session.operationTime` from those replies.
  */
 import { Timestamp } from 'mongodb';
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { useTestDatabase } from '../support/mongo.ts';
 import { type AnyDoc, serverError } from './server-error.ts';
+import { unlessDocumentdb } from '../support/documentdb-departures.ts';
 
 const { client, db } = await useTestDatabase();
 
@@ -19,7 +20,7 @@ function asTimestamp(value: unknown): Timestamp {
 }
 
 describe('operationTime and $clusterTime', () => {
-  it('a write reply carries both, signed, and a later write is not earlier', async () => {
+  unlessDocumentdb('NO_CLUSTER_TIME')('a write reply carries both, signed, and a later write is not earlier', async () => {
     const first = await db.command({ insert: 'times', documents: [{ _id: 1 }] });
     const second = await db.command({ insert: 'times', documents: [{ _id: 2 }] });
     const t1 = asTimestamp(first['operationTime']);
@@ -31,7 +32,7 @@ describe('operationTime and $clusterTime', () => {
     expect(gossip.signature).toHaveProperty('keyId');
   });
 
-  it('reads and failed commands carry them too', async () => {
+  unlessDocumentdb('NO_CLUSTER_TIME')('reads and failed commands carry them too', async () => {
     const read = await db.command({ find: 'times', filter: {} });
     asTimestamp(read['operationTime']);
     const failed = await serverError(db.command({ noSuchCommandInMongoDB: 1 }));
@@ -41,7 +42,7 @@ describe('operationTime and $clusterTime', () => {
 });
 
 describe('causally consistent sessions', () => {
-  it('a session advances its operationTime with each reply and reads its own writes', async () => {
+  unlessDocumentdb('NO_CLUSTER_TIME')('a session advances its operationTime with each reply and reads its own writes', async () => {
     const coll = db.collection<AnyDoc>('causal');
     const session = client.startSession({ causalConsistency: true });
     try {
@@ -58,14 +59,14 @@ describe('causally consistent sessions', () => {
     }
   });
 
-  it('afterClusterTime at the time of a write sees that write', async () => {
+  unlessDocumentdb('NO_CLUSTER_TIME')('afterClusterTime at the time of a write sees that write', async () => {
     const reply = await db.command({ insert: 'causal', documents: [{ _id: 'b' }] });
     const after = asTimestamp(reply['operationTime']);
     const found = await db.command({ find: 'causal', filter: { _id: 'b' }, readConcern: { afterClusterTime: after } });
     expect((found['cursor'] as { firstBatch: unknown[] }).firstBatch).toEqual([{ _id: 'b' }]);
   });
 
-  it('afterClusterTime later than the current cluster time fails with 72 InvalidOptions', async () => {
+  unlessDocumentdb('NO_CLUSTER_TIME')('afterClusterTime later than the current cluster time fails with 72 InvalidOptions', async () => {
     const reply = await db.command({ ping: 1 });
     const now = asTimestamp(reply['operationTime']);
     const future = new Timestamp({ t: now.t + 3600, i: 1 });

@@ -9,6 +9,7 @@
 import { Double, Int32, Long, Timestamp } from 'mongodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/mongo.ts';
+import { unlessDocumentdb } from '../support/documentdb-departures.ts';
 
 const { client, db } = await useTestDatabase();
 
@@ -78,7 +79,7 @@ describe('distinct', () => {
     expect(sorted(await inventory.distinct('dept'))).toEqual(['A', 'B', 'C']);
   });
 
-  it('with read concern "snapshot" outside a transaction reports atClusterTime', async () => {
+  unlessDocumentdb('SNAPSHOT_OUTSIDE_TRANSACTIONS')('with read concern "snapshot" outside a transaction reports atClusterTime', async () => {
     const reply = await db.command({ distinct: 'distinct_inventory', key: 'dept', readConcern: { level: 'snapshot' } });
     expect(sorted(reply['values'] as unknown[])).toEqual(['A', 'B', 'C']);
     expect(reply['atClusterTime']).toBeInstanceOf(Timestamp);

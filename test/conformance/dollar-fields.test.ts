@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/mongo.ts';
 import { serverError } from './server-error.ts';
+import { unlessDocumentdb } from '../support/documentdb-departures.ts';
 
 const { db } = await useTestDatabase();
 /** `_id` is a string or a document here. */
@@ -23,7 +24,7 @@ describe('$-prefixed field names', () => {
     expect(await coll.find({}).toArray()).toEqual([{ _id: 'ok', $price: 50, location: { $db: 'novels' } }]);
   });
 
-  it('inside _id fail an insert with 52 DollarPrefixedFieldName and store nothing', async () => {
+  unlessDocumentdb('DOLLAR_PREFIXED_ID')('inside _id fail an insert with 52 DollarPrefixedFieldName and store nothing', async () => {
     const top = await serverError(coll.insertOne({ _id: { $a: 1 } }));
     expect(top.code).toBe(52);
     const nested = await serverError(coll.insertOne({ _id: { k: { $invalid: 'v' } } }));
@@ -31,7 +32,7 @@ describe('$-prefixed field names', () => {
     expect(await coll.countDocuments({ _id: { $type: 'object' } })).toBe(0);
   });
 
-  it('inside _id fail an upsert that would insert them', async () => {
+  unlessDocumentdb('DOLLAR_PREFIXED_ID')('inside _id fail an upsert that would insert them', async () => {
     const error = await serverError(
       coll.findOneAndUpdate({ _id: { k: { $invalid: 'v' } } }, { $set: { v: 'replaced' } }, { upsert: true }),
     );

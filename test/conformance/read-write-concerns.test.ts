@@ -9,9 +9,10 @@
  * is answered with a writeConcernError, 100 UnsatisfiableWriteConcern.
  */
 import { MongoWriteConcernError, Timestamp } from 'mongodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect } from 'vitest';
 import { useTestDatabase } from '../support/mongo.ts';
 import { type AnyDoc, serverError } from './server-error.ts';
+import { unlessDocumentdb } from '../support/documentdb-departures.ts';
 
 const { client, db } = await useTestDatabase();
 const SNAPSHOT = { level: 'snapshot' } as const;
@@ -24,7 +25,7 @@ beforeAll(async () => {
 });
 
 describe('read concern "snapshot" outside transactions', () => {
-  it.each([
+  unlessDocumentdb('SNAPSHOT_OUTSIDE_TRANSACTIONS').each([
     ['insert', { insert: 'snap', documents: [{ _id: 'x' }] }],
     ['update', { update: 'snap', updates: [{ q: { _id: 'a' }, u: { $set: { v: 9 } } }] }],
     ['delete', { delete: 'snap', deletes: [{ q: { _id: 'a' }, limit: 1 }] }],
@@ -38,7 +39,7 @@ describe('read concern "snapshot" outside transactions', () => {
     ]);
   });
 
-  it.each([
+  unlessDocumentdb('SNAPSHOT_OUTSIDE_TRANSACTIONS').each([
     ['count', { count: 'snap' }],
     ['listCollections', { listCollections: 1 }],
     ['listIndexes', { listIndexes: 'snap' }],
@@ -47,7 +48,7 @@ describe('read concern "snapshot" outside transactions', () => {
     expect(error.code).toBe(72);
   });
 
-  it('getMore of a snapshot find reports the same atClusterTime', async () => {
+  unlessDocumentdb('SNAPSHOT_OUTSIDE_TRANSACTIONS')('getMore of a snapshot find reports the same atClusterTime', async () => {
     const found = await db.command({ find: 'snap', filter: {}, batchSize: 1, readConcern: SNAPSHOT });
     const cursor = found['cursor'] as { id: unknown; atClusterTime: Timestamp };
     const more = await db.command({ getMore: cursor.id, collection: 'snap' });
@@ -56,7 +57,7 @@ describe('read concern "snapshot" outside transactions', () => {
     expect(next.atClusterTime).toEqual(cursor.atClusterTime);
   });
 
-  it('find and aggregate accept it and report the atClusterTime they read at', async () => {
+  unlessDocumentdb('SNAPSHOT_OUTSIDE_TRANSACTIONS')('find and aggregate accept it and report the atClusterTime they read at', async () => {
     const found = await db.command({ find: 'snap', filter: {}, sort: { _id: 1 }, readConcern: SNAPSHOT });
     const cursor = found['cursor'] as { firstBatch: unknown[]; atClusterTime: unknown };
     expect(cursor.firstBatch).toHaveLength(2);
@@ -67,7 +68,7 @@ describe('read concern "snapshot" outside transactions', () => {
     expect(aggCursor.atClusterTime).toBeInstanceOf(Timestamp);
   });
 
-  it('a snapshot session keeps reading the state of its first read', async () => {
+  unlessDocumentdb('SNAPSHOT_OUTSIDE_TRANSACTIONS')('a snapshot session keeps reading the state of its first read', async () => {
     const coll = db.collection<{ _id: number; v: string }>('snapshot_session');
     await coll.insertMany([{ _id: 1, v: 'old' }, { _id: 2, v: 'old' }]);
     const session = client.startSession({ snapshot: true });
@@ -96,14 +97,14 @@ describe('read concern "snapshot" outside transactions', () => {
 });
 
 describe('write concern', () => {
-  it('w greater than the number of members fails with 100 UnsatisfiableWriteConcern', async () => {
+  unlessDocumentdb('WRITE_CONCERN_IGNORED')('w greater than the number of members fails with 100 UnsatisfiableWriteConcern', async () => {
     const coll = db.collection<AnyDoc>('unsatisfiable', { writeConcern: { w: 50 } });
     const error = await serverError(coll.insertOne({ _id: 'w50' }));
     expect(error).toBeInstanceOf(MongoWriteConcernError);
     expect(error.code).toBe(100);
   });
 
-  it('the reply names the write concern error next to ok: 1', async () => {
+  unlessDocumentdb('WRITE_CONCERN_IGNORED')('the reply names the write concern error next to ok: 1', async () => {
     const reply = await db
       .command({ insert: 'unsatisfiable', documents: [{ _id: 'raw' }], writeConcern: { w: 50 } })
       .catch((error: unknown) => (error as { errorResponse?: Record<string, unknown> }).errorResponse);

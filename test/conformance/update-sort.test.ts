@@ -10,6 +10,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../support/mongo.ts';
 import { serverError } from './server-error.ts';
+import { unlessDocumentdb } from '../support/documentdb-departures.ts';
 
 const { client, db } = await useTestDatabase();
 
@@ -44,7 +45,7 @@ describe('update with sort', () => {
     if (expected !== undefined) expect(maxWireVersion).toBe(expected);
   });
 
-  it('updateOne with sort follows the advertised version', async () => {
+  unlessDocumentdb('UPDATE_SORT_BEFORE_8')('updateOne with sort follows the advertised version', async () => {
     const update = tasks.updateOne({ done: false }, { $set: { done: true } }, { sort: { priority: -1 } });
     if (maxWireVersion >= UPDATE_SORT_WIRE_VERSION) {
       expect((await update).modifiedCount).toBe(1);
