@@ -27,6 +27,22 @@ describe('concurrent calls', () => {
     expect(await counts(mongo.db, base.userId)).toMatchObject({ users: 1 });
   });
 
+  it('forty identifies of one user at once: each is stored or ABORTED / WRITE_CONFLICT, none lost, none INTERNAL', async () => {
+    const base = newUser();
+    await api.identifyUser(base);
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => api.identifyUser({ userId: base.userId, properties: { [`k${i}`]: i } })),
+    );
+    const stored: string[] = [];
+    results.forEach((result, i) => {
+      if (result.status === 'fulfilled') stored.push(`k${i}`);
+      else expect(result.reason).toMatchObject({ code: status.ABORTED, details: expect.stringMatching(/concurrent write/) });
+    });
+    // Exactly the calls that answered OK left their trait: no update was lost or half-applied.
+    const user = defined((await api.getUser({ userId: base.userId })).user);
+    expect(Object.keys(user.properties ?? {}).sort()).toEqual(stored.sort());
+  });
+
   it('writes to one channel at once all succeed and leave one record holding one of them', async () => {
     const user = newUser();
     await api.identifyUser(user);
