@@ -127,6 +127,15 @@ class Walk {
     else this.reader.skip(wireType);
   }
 
+  /**
+   * Checks that what was read inside a length-delimited value ended exactly
+   * at its end: a varint or length that runs past it would make the
+   * generated decoder read the rest of the message out of step.
+   */
+  private ended(end: number, what: string): void {
+    if (this.reader.pos !== end) throw new Unreadable(`${what} does not end where its length says`);
+  }
+
   private expectWireType(actual: WireType, expected: WireType, path: string, what: string, end: number): boolean {
     if (actual === expected) return true;
     this.add(path, 'MALFORMED', `is sent with wire type ${actual}, but ${what} uses wire type ${expected}`);
@@ -334,6 +343,7 @@ class Walk {
         this.skip(wt, entryEnd);
       }
     }
+    this.ended(entryEnd, `${path}: a map entry`);
     return { key, value, end: entryEnd };
   }
 
@@ -365,6 +375,7 @@ class Walk {
     this.reader.pos = value.start;
     if (field.mapKind === 'message') this.embedded(field.message, value.wireType, entryEnd, entryPath, depth, undefined);
     else this.scalar(field.mapKind === 'enum' ? ScalarType.INT32 : field.scalar, value.wireType, entryEnd, entryPath);
+    if (this.reader.pos > entryEnd) throw new Unreadable(`${entryPath} runs past the end of its map entry`);
     this.reader.pos = entryEnd;
   }
 
@@ -401,6 +412,7 @@ class Walk {
       }
       this.reader.pos = entryEnd;
     }
+    this.ended(end, `${path || 'a Struct'}`);
   }
 
   /** google.protobuf.ListValue: repeated Value values = 1, read as a JSON array. */
@@ -419,6 +431,7 @@ class Walk {
       if (!this.expectWireType(wt, WireType.LengthDelimited, itemPath, 'a list item', end)) continue;
       this.value(this.lengthEnd(end), itemPath, depth, jsonDepth);
     }
+    this.ended(end, `${path || 'a list'}`);
   }
 
   /** google.protobuf.Value: exactly one kind, as JSON allows. */
@@ -452,6 +465,7 @@ class Walk {
           this.skip(wt, end);
       }
     }
+    this.ended(end, path);
     if (kinds === 0) {
       this.add(path, 'INVALID_VALUE', 'has no value: a google.protobuf.Value must set one of null, number, string, bool, struct or list');
     } else if (kinds > 1) {
@@ -476,6 +490,7 @@ class Walk {
         this.skip(wt, end);
       }
     }
+    this.ended(end, `${path || 'a Timestamp'}`);
   }
 }
 

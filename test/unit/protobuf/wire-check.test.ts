@@ -89,3 +89,16 @@ describe('checkWire on what the generated encoder writes', () => {
     expect(found).toEqual([`properties.a${'[0]'.repeat(MAX_JSON_DEPTH - 1)}: TOO_DEEP`]);
   });
 });
+
+describe('checkWire on bytes that run past their own length', () => {
+  it('finds a map value whose varint runs past its entry (found by the fuzz test: the generated decoder then read the rest out of step)', () => {
+    // user_id "u", preference_set { id "ops", channel_types { "push": varint 0x81 0x1a }, ... }:
+    // the entry's length (8) ends after 0x81, so the varint's second byte belongs to the set.
+    const entry = [10, 4, 112, 117, 115, 104, 16, 129];
+    const rest = [26, 22, 10, 6, 100, 101, 112, 108, 111, 121, 18, 12, 8, 1, 18, 8, 10, 4, 99, 104, 97, 116, 16, 1];
+    const set = [10, 3, 111, 112, 115, 18, entry.length, ...entry, ...rest];
+    const bytes = Uint8Array.from([10, 1, 117, 18, set.length, ...set]);
+    expect(() => SetPreferencesRequest.decode(bytes)).toThrow();
+    expect(problems('herald.users.v1.SetPreferencesRequest', bytes).map((p) => p.split(': ')[1])).toEqual(['MALFORMED']);
+  });
+});
