@@ -56,6 +56,19 @@ describe('stages', () => {
     });
   });
 
+  it('the $unset stage reaches into arrays of documents and removes a field named "__proto__" like any other', async () => {
+    const withProto = JSON.parse('{"__proto__": 1, "keep": 2}') as AnyDoc;
+    await coll.updateOne({ _id: 'u' }, [
+      { $set: { props: { $literal: withProto }, items: { $literal: [{ a: 1, b: 1 }, { a: 2 }, 3] } } },
+    ]);
+    expect(Object.keys((await doc())?.['props'] as object)).toEqual(['__proto__', 'keep']);
+    await coll.updateOne({ _id: 'u' }, [{ $unset: ['props.__proto__', 'items.a'] }]);
+    const after = await doc();
+    expect(after?.['props']).toEqual({ keep: 2 });
+    expect(Object.keys(after?.['props'] as object)).toEqual(['keep']);
+    expect(after?.['items']).toEqual([{ b: 1 }, {}, 3]);
+  });
+
   it('$project keeps only the named fields (and _id)', async () => {
     await coll.updateOne({ _id: 'u' }, [{ $project: { name: 1, 'props.color': 1 } }]);
     expect(await doc()).toEqual({ _id: 'u', name: 'Ada', props: { color: 'red' } });

@@ -72,15 +72,63 @@ function applyOperators(operators: Doc, doc: Doc, ctx: UpdateContext): Doc {
   return target;
 }
 
+/**
+ * Removes `path` from `value`, as a `$unset` stage does: through embedded
+ * documents, and through arrays into each document they hold.
+ */
+function unsetPath(value: unknown, segments: readonly string[]): void {
+  if (Array.isArray(value)) {
+    for (const item of value) unsetPath(item, segments);
+    return;
+  }
+  if (!isPlainDoc(value)) return;
+  const [head, ...rest] = segments;
+  if (head === undefined || !Object.hasOwn(value, head)) return;
+  if (rest.length === 0) delete value[head];
+  else unsetPath(value[head], rest);
+}
+
+/** The field paths of a `$unset` stage: a string or an array of strings. */
+function unsetStagePaths(stage: Doc): string[] | undefined {
+  if (!Object.hasOwn(stage, '$unset') || Object.keys(stage).length !== 1) return undefined;
+  const spec = stage['$unset'];
+  const paths = typeof spec === 'string' ? [spec] : spec;
+  return Array.isArray(paths) && paths.every((p): p is string => typeof p === 'string' && p !== '' && !p.startsWith('$'))
+    ? paths
+    : undefined;
+}
+
+/**
+ * Runs the pipeline on one document. `$unset` stages are applied here rather
+ * than by mingo, which refuses any path through a field named "__proto__"
+ * (a guard for JavaScript objects that MongoDB documents do not need).
+ */
 function applyPipeline(stages: readonly Doc[], doc: Doc, ctx: UpdateContext): Doc {
   const pipeline = substituteSystemVariables([...stages], ctx.vars);
   const options = mingoOptions(ctx.letVars === undefined ? {} : { variables: ctx.letVars });
-  const out = new Aggregator(pipeline, options).run([cloneDoc(doc)]);
-  const result = out[0];
-  if (out.length !== 1 || !isPlainDoc(result)) {
-    throw new CommandError(ErrorCode.BadValue, 'The update pipeline must produce exactly one document');
+  let current = cloneDoc(doc);
+  let pending: Doc[] = [];
+  const flush = (): void => {
+    if (pending.length === 0) return;
+    const out = new Aggregator(pending, options).run([current]);
+    const result = out[0];
+    if (out.length !== 1 || !isPlainDoc(result)) {
+      throw new CommandError(ErrorCode.BadValue, 'The update pipeline must produce exactly one document');
+    }
+    current = result;
+    pending = [];
+  };
+  for (const stage of pipeline) {
+    const paths = isPlainDoc(stage) ? unsetStagePaths(stage) : undefined;
+    if (paths === undefined) {
+      pending.push(stage);
+      continue;
+    }
+    flush();
+    for (const path of paths) unsetPath(current, path.split('.'));
   }
-  return result;
+  flush();
+  return current;
 }
 
 /** Applies `spec` to `doc`; the result keeps `doc`'s `_id` and is ready to store. */
