@@ -8,6 +8,7 @@
 import { MAX_CHANNEL_DATA, MAX_PREFERENCE_SETS, MAX_UNSET_PROPERTIES } from '../users/validation/identify.ts';
 import { CHANNEL_DATA_LIMITS, PROPERTIES_LIMITS, type JsonLimits } from '../users/validation/json.ts';
 import { MAX_PREFERENCE_ENTRIES } from '../users/validation/preferences.ts';
+import { MAX_BULK_DELETE } from '../users/validation/requests.ts';
 import { CHANNEL_TYPES } from '../users/model.ts';
 import type { FieldRule } from '../protobuf/wire-check.ts';
 
@@ -32,6 +33,7 @@ const PKG = 'herald.users.v1';
 
 /** Rules by full field name; start-up fails if one names no field. */
 export const REQUEST_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
+  [`${PKG}.BulkDeleteUsersRequest.user_ids`]: { maxCount: MAX_BULK_DELETE },
   [`${PKG}.IdentifyUserRequest.properties`]: jsonRule(PROPERTIES_LIMITS),
   [`${PKG}.IdentifyUserRequest.unset_properties`]: { maxCount: MAX_UNSET_PROPERTIES },
   [`${PKG}.IdentifyUserRequest.channel_data`]: { maxCount: MAX_CHANNEL_DATA },

@@ -25,6 +25,10 @@ export function usersHandlers(service: UsersService, edge: CallEdge): UsersServi
       await service.deleteUser(request);
       return {};
     }),
+    bulkDeleteUsers: unary('BulkDeleteUsers', edge, async (request) => {
+      const { deleted, missing } = await service.bulkDeleteUsers(request);
+      return { deletedUserIds: deleted, missingUserIds: missing };
+    }),
     getChannelData: unary('GetChannelData', edge, async (request) => ({
       channelData: channelDataToProto(await service.getChannelData(request)),
     })),

@@ -141,6 +141,25 @@ export class UserStore {
   }
 
   /**
+   * Deletes every listed user that exists, with their channel data and
+   * preference sets, in one transaction. Returns the ids that existed.
+   */
+  deleteMany(userIds: readonly string[]): Promise<Set<string>> {
+    return inTransaction(this.db.client, async (session) => {
+      const found = await this.db.users
+        .find({ _id: { $in: [...userIds] } }, { projection: { _id: 1 }, session })
+        .toArray();
+      const existing = found.map((doc) => doc._id);
+      if (existing.length > 0) {
+        await this.db.users.deleteMany({ _id: { $in: existing } }, { session });
+        await this.db.channelData.deleteMany({ userId: { $in: existing } }, { session });
+        await this.db.preferenceSets.deleteMany({ userId: { $in: existing } }, { session });
+      }
+      return new Set(existing);
+    });
+  }
+
+  /**
    * Marks, inside `session`, that one of the user's children changed, and
    * fails with USER_NOT_FOUND when the user does not exist. Child writes call
    * this first so that they conflict with a concurrent delete of the user.

@@ -4,6 +4,7 @@
  * errors. It knows neither gRPC transport details nor MongoDB.
  */
 import type {
+  BulkDeleteUsersRequest,
   DeleteUserRequest,
   GetChannelDataRequest,
   GetPreferencesRequest,
@@ -22,6 +23,7 @@ import type { PreferenceStore } from './preference-store.ts';
 import type { IdentifyOutcome, UserStore } from './user-store.ts';
 import { encodePageToken } from './page-token.ts';
 import {
+  validateBulkDelete,
   validateChannelRef,
   validateIdentifyUser,
   validateListUsers,
@@ -94,6 +96,19 @@ export class UsersService {
   async deleteUser(request: DeleteUserRequest): Promise<void> {
     const userId = validateUserRef(request.userId);
     if (!(await this.stores.users.delete(userId))) throw userNotFound(userId);
+  }
+
+  /**
+   * Deletes up to 1000 users with their children in one transaction; the
+   * ids split into those deleted and those that named no user, in request order.
+   */
+  async bulkDeleteUsers(request: BulkDeleteUsersRequest): Promise<{ deleted: string[]; missing: string[] }> {
+    const userIds = validateBulkDelete(request.userIds);
+    const existed = await this.stores.users.deleteMany(userIds);
+    return {
+      deleted: userIds.filter((id) => existed.has(id)),
+      missing: userIds.filter((id) => !existed.has(id)),
+    };
   }
 
   /** One channel's data; NOT_FOUND names whether the user or the data is missing. */

@@ -30,6 +30,7 @@ function secret(value: string): string {
 const userId = secret(`main-user-${tag}`);
 const otherUserId = secret(`other-user-${tag}`);
 const missingUserId = secret(`missing-user-${tag}`);
+const bulkUserId = secret(`bulk-user-${tag}`);
 const name = secret(`display-name-${tag}`);
 const email = secret(`email-${tag}@example.com`);
 const phoneDigits = secret(`4930${randomInt(1e8, 1e9)}`);
@@ -138,6 +139,9 @@ describe('the call log', () => {
     await send('ListPreferences', 'OK', (md) => api.listPreferences({ userId }, md));
     await send('UnsetChannelData', 'OK', (md) => api.unsetChannelData({ userId, channelId }, md));
     await send('DeleteUser', 'OK', (md) => api.deleteUser({ userId: otherUserId }, md));
+    // otherUserId is gone now: one id deleted, one reported missing.
+    await send('IdentifyUser', 'OK', (md) => api.identifyUser({ userId: bulkUserId, name, email }, md));
+    await send('BulkDeleteUsers', 'OK', (md) => api.bulkDeleteUsers({ userIds: [bulkUserId, otherUserId] }, md));
 
     // Validation errors: each bad value names itself in the error sent back,
     // which is fine on the wire but must not reach the log.
@@ -172,6 +176,7 @@ describe('the call log', () => {
     // Not found: a missing user, and a present user's missing records.
     await send('GetUser', 'NOT_FOUND', (md) => api.getUser({ userId: missingUserId }, md));
     await send('DeleteUser', 'NOT_FOUND', (md) => api.deleteUser({ userId: missingUserId }, md));
+    await send('BulkDeleteUsers', 'INVALID_ARGUMENT', (md) => api.bulkDeleteUsers({ userIds: [missingUserId, missingUserId] }, md));
     await send('GetChannelData', 'NOT_FOUND', (md) => api.getChannelData({ userId, channelId: missingChannelId }, md));
     await send('GetChannelData', 'NOT_FOUND', (md) => api.getChannelData({ userId: missingUserId, channelId }, md));
     await send('SetChannelData', 'NOT_FOUND', (md) =>

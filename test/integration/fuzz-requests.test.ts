@@ -20,6 +20,7 @@ import { BSON } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeStatusDetails } from '../../src/errors/grpc-status.ts';
 import {
+  BulkDeleteUsersRequest,
   DeleteUserRequest,
   GetChannelDataRequest,
   GetPreferencesRequest,
@@ -67,7 +68,14 @@ const METHODS = (Object.keys(UsersServiceService) as MethodKey[]).map((key) => (
 type Method = (typeof METHODS)[number];
 
 /** Methods that may write: for the others, no call ever changes the data. */
-const WRITES: ReadonlySet<MethodKey> = new Set(['identifyUser', 'deleteUser', 'setChannelData', 'unsetChannelData', 'setPreferences']);
+const WRITES: ReadonlySet<MethodKey> = new Set([
+  'identifyUser',
+  'deleteUser',
+  'bulkDeleteUsers',
+  'setChannelData',
+  'unsetChannelData',
+  'setPreferences',
+]);
 
 // ---------------------------------------------------------------------------
 // What every call must satisfy.
@@ -220,6 +228,7 @@ const VALID_REQUESTS: Readonly<Record<MethodKey, readonly Uint8Array[]>> = {
     ListUsersRequest.encode({ pageSize: 1000, pageToken: '' }).finish(),
   ],
   deleteUser: [DeleteUserRequest.encode({ userId: 'fuzz-nobody' }).finish()],
+  bulkDeleteUsers: [BulkDeleteUsersRequest.encode({ userIds: ['fuzz-nobody', 'fuzz-nobody-2'] }).finish()],
   getChannelData: [GetChannelDataRequest.encode({ userId: POOL[0], channelId: 'push' }).finish()],
   setChannelData: [
     SetChannelDataRequest.encode(
@@ -494,6 +503,7 @@ const mutatedRequest = fc
 describe('raw request bytes, every method', () => {
   it('lists every method of the service', () => {
     expect(METHODS.map((m) => m.path.slice(m.path.lastIndexOf('/') + 1)).sort()).toEqual([
+      'BulkDeleteUsers',
       'DeleteUser',
       'GetChannelData',
       'GetPreferences',
@@ -514,7 +524,7 @@ describe('raw request bytes, every method', () => {
       fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), (bytes) => sendToEveryMethod(bytes, tally)),
       { numRuns: 150 },
     );
-    tally.print('random bytes × 10 methods');
+    tally.print(`random bytes × ${METHODS.length} methods`);
     await expectAlive(logsAtStart);
   }, PROPERTY_TIMEOUT_MS);
 
@@ -525,7 +535,7 @@ describe('raw request bytes, every method', () => {
       fc.asyncProperty(structuredBytes, (bytes) => sendToEveryMethod(bytes, tally)),
       { numRuns: 200 },
     );
-    tally.print('structured protobuf × 10 methods');
+    tally.print(`structured protobuf × ${METHODS.length} methods`);
     await expectAlive(logsAtStart);
   }, PROPERTY_TIMEOUT_MS);
 

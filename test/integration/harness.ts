@@ -10,6 +10,7 @@ import { afterAll, expect } from 'vitest';
 import { startApp, type RunningApp } from '../../src/app.ts';
 import { decodeStatusDetails, type StatusDetails } from '../../src/errors/grpc-status.ts';
 import {
+  BulkDeleteUsersRequest,
   DeleteUserRequest,
   GetChannelDataRequest,
   GetPreferencesRequest,
@@ -26,6 +27,7 @@ import {
   type GetUserResponse,
   type ListUsersResponse,
   type DeleteUserResponse,
+  type BulkDeleteUsersResponse,
   type GetChannelDataResponse,
   type SetChannelDataResponse,
   type UnsetChannelDataResponse,
@@ -60,6 +62,8 @@ export function usersApi(client: UsersServiceClient) {
       call<ListUsersRequest, ListUsersResponse>(client.listUsers.bind(client), ListUsersRequest.fromPartial(r), md),
     deleteUser: (r: DeepPartial<DeleteUserRequest>, md?: Metadata) =>
       call<DeleteUserRequest, DeleteUserResponse>(client.deleteUser.bind(client), DeleteUserRequest.fromPartial(r), md),
+    bulkDeleteUsers: (r: DeepPartial<BulkDeleteUsersRequest>, md?: Metadata) =>
+      call<BulkDeleteUsersRequest, BulkDeleteUsersResponse>(client.bulkDeleteUsers.bind(client), BulkDeleteUsersRequest.fromPartial(r), md),
     getChannelData: (r: DeepPartial<GetChannelDataRequest>, md?: Metadata) =>
       call<GetChannelDataRequest, GetChannelDataResponse>(client.getChannelData.bind(client), GetChannelDataRequest.fromPartial(r), md),
     setChannelData: (r: DeepPartial<SetChannelDataRequest>, md?: Metadata) =>

@@ -5,6 +5,7 @@
  */
 export { validateIdentifyUser, type ValidateOptions } from './identify.ts';
 export {
+  validateBulkDelete,
   validateChannelRef,
   validateListUsers,
   validatePreferenceSetRef,

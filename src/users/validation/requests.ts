@@ -8,7 +8,7 @@ import { readPageToken } from '../page-token.ts';
 import { checkData } from './identify.ts';
 import { checkPreferenceSet, checkPreferenceSetId } from './preferences.ts';
 import { checkExpectedVersion, checkSlug, checkUserId } from './strings.ts';
-import { Violations } from '../../errors/violations.ts';
+import { quote, Violations } from '../../errors/violations.ts';
 
 /** ListUsers' page size when the caller sends 0. */
 export const DEFAULT_PAGE_SIZE = 50;
@@ -18,6 +18,32 @@ export const MAX_PAGE_SIZE = 1000;
 /** Shown when a check said nothing yet returned nothing: a bug here, not the caller's. */
 function lost(): never {
   throw new Error('unreachable: validation lost a violation');
+}
+
+/** Most ids one BulkDeleteUsers call may name: one transaction holds them all. */
+export const MAX_BULK_DELETE = 1000;
+
+/**
+ * BulkDeleteUsers' ids: 1 to {@link MAX_BULK_DELETE}, each a valid user id,
+ * none repeated (a repeat is a caller's bug, and would make the answer
+ * ambiguous). The count is checked before any id is looked at.
+ */
+export function validateBulkDelete(userIds: readonly string[]): string[] {
+  const v = new Violations();
+  if (userIds.length === 0) v.add('user_ids', 'REQUIRED', 'names no user; send 1 to 1000 ids');
+  else if (userIds.length > MAX_BULK_DELETE) {
+    v.add('user_ids', 'TOO_MANY', `has ${userIds.length} entries, at most ${MAX_BULK_DELETE} are allowed`);
+  } else {
+    const seen = new Set<string>();
+    userIds.forEach((userId, i) => {
+      const id = checkUserId(userId, `user_ids[${i}]`, v);
+      if (id === undefined) return;
+      if (seen.has(id)) v.add(`user_ids[${i}]`, 'DUPLICATE', `${quote(id)} appears earlier in user_ids`);
+      seen.add(id);
+    });
+  }
+  v.throwIfAny();
+  return [...userIds];
 }
 
 /** A user id naming an existing user (`field` for the violation path). */

@@ -203,6 +203,26 @@ export interface DeleteUserRequest {
 export interface DeleteUserResponse {
 }
 
+/** BulkDeleteUsers' request. */
+export interface BulkDeleteUsersRequest {
+  /**
+   * The ids of the users to delete: 1 to 1000, each a valid user id, none
+   * repeated. Required.
+   */
+  userIds: string[];
+}
+
+/**
+ * BulkDeleteUsers' response. Together the two lists hold every id sent,
+ * each in the order it was sent.
+ */
+export interface BulkDeleteUsersResponse {
+  /** The ids of the users that existed and are now deleted. */
+  deletedUserIds: string[];
+  /** The ids that named no user; nothing was done for them. */
+  missingUserIds: string[];
+}
+
 /** GetChannelData's request. */
 export interface GetChannelDataRequest {
   /** The user's id. Required. */
@@ -1152,6 +1172,172 @@ export const DeleteUserResponse: MessageFns<DeleteUserResponse> = {
   },
   fromPartial(_: DeepPartial<DeleteUserResponse>): DeleteUserResponse {
     const message = createBaseDeleteUserResponse();
+    return message;
+  },
+};
+
+function createBaseBulkDeleteUsersRequest(): BulkDeleteUsersRequest {
+  return { userIds: [] };
+}
+
+export const BulkDeleteUsersRequest: MessageFns<BulkDeleteUsersRequest> = {
+  encode(message: BulkDeleteUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.userIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BulkDeleteUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBulkDeleteUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BulkDeleteUsersRequest {
+    return {
+      userIds: globalThis.Array.isArray(object?.userIds)
+        ? object.userIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.user_ids)
+        ? object.user_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BulkDeleteUsersRequest): unknown {
+    const obj: any = {};
+    if (message.userIds?.length) {
+      obj.userIds = message.userIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BulkDeleteUsersRequest>): BulkDeleteUsersRequest {
+    return BulkDeleteUsersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BulkDeleteUsersRequest>): BulkDeleteUsersRequest {
+    const message = createBaseBulkDeleteUsersRequest();
+    message.userIds = object.userIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseBulkDeleteUsersResponse(): BulkDeleteUsersResponse {
+  return { deletedUserIds: [], missingUserIds: [] };
+}
+
+export const BulkDeleteUsersResponse: MessageFns<BulkDeleteUsersResponse> = {
+  encode(message: BulkDeleteUsersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.deletedUserIds) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.missingUserIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BulkDeleteUsersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBulkDeleteUsersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.deletedUserIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.missingUserIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BulkDeleteUsersResponse {
+    return {
+      deletedUserIds: globalThis.Array.isArray(object?.deletedUserIds)
+        ? object.deletedUserIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.deleted_user_ids)
+        ? object.deleted_user_ids.map((e: any) => globalThis.String(e))
+        : [],
+      missingUserIds: globalThis.Array.isArray(object?.missingUserIds)
+        ? object.missingUserIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.missing_user_ids)
+        ? object.missing_user_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BulkDeleteUsersResponse): unknown {
+    const obj: any = {};
+    if (message.deletedUserIds?.length) {
+      obj.deletedUserIds = message.deletedUserIds;
+    }
+    if (message.missingUserIds?.length) {
+      obj.missingUserIds = message.missingUserIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BulkDeleteUsersResponse>): BulkDeleteUsersResponse {
+    return BulkDeleteUsersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BulkDeleteUsersResponse>): BulkDeleteUsersResponse {
+    const message = createBaseBulkDeleteUsersResponse();
+    message.deletedUserIds = object.deletedUserIds?.map((e) => e) || [];
+    message.missingUserIds = object.missingUserIds?.map((e) => e) || [];
     return message;
   },
 };
@@ -2237,6 +2423,23 @@ export const UsersServiceService = {
     responseDeserialize: (value: Buffer): DeleteUserResponse => DeleteUserResponse.decode(value),
   },
   /**
+   * Deletes up to 1000 users at once, each with all their channel data and
+   * preference sets, in one transaction: all of them or, on an error, none.
+   * Ids that name no user are listed as missing, not an error. Errors:
+   * INVALID_ARGUMENT (no ids, more than 1000, a bad or repeated id).
+   */
+  bulkDeleteUsers: {
+    path: "/herald.users.v1.UsersService/BulkDeleteUsers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BulkDeleteUsersRequest): Buffer =>
+      Buffer.from(BulkDeleteUsersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BulkDeleteUsersRequest => BulkDeleteUsersRequest.decode(value),
+    responseSerialize: (value: BulkDeleteUsersResponse): Buffer =>
+      Buffer.from(BulkDeleteUsersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BulkDeleteUsersResponse => BulkDeleteUsersResponse.decode(value),
+  },
+  /**
    * Returns the user's data for one channel. Errors: NOT_FOUND (no user, or
    * no data for that channel).
    */
@@ -2343,6 +2546,13 @@ export interface UsersServiceServer extends UntypedServiceImplementation {
    */
   deleteUser: handleUnaryCall<DeleteUserRequest, DeleteUserResponse>;
   /**
+   * Deletes up to 1000 users at once, each with all their channel data and
+   * preference sets, in one transaction: all of them or, on an error, none.
+   * Ids that name no user are listed as missing, not an error. Errors:
+   * INVALID_ARGUMENT (no ids, more than 1000, a bad or repeated id).
+   */
+  bulkDeleteUsers: handleUnaryCall<BulkDeleteUsersRequest, BulkDeleteUsersResponse>;
+  /**
    * Returns the user's data for one channel. Errors: NOT_FOUND (no user, or
    * no data for that channel).
    */
@@ -2443,6 +2653,27 @@ export interface UsersServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteUserResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes up to 1000 users at once, each with all their channel data and
+   * preference sets, in one transaction: all of them or, on an error, none.
+   * Ids that name no user are listed as missing, not an error. Errors:
+   * INVALID_ARGUMENT (no ids, more than 1000, a bad or repeated id).
+   */
+  bulkDeleteUsers(
+    request: BulkDeleteUsersRequest,
+    callback: (error: ServiceError | null, response: BulkDeleteUsersResponse) => void,
+  ): ClientUnaryCall;
+  bulkDeleteUsers(
+    request: BulkDeleteUsersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BulkDeleteUsersResponse) => void,
+  ): ClientUnaryCall;
+  bulkDeleteUsers(
+    request: BulkDeleteUsersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BulkDeleteUsersResponse) => void,
   ): ClientUnaryCall;
   /**
    * Returns the user's data for one channel. Errors: NOT_FOUND (no user, or
