@@ -10,6 +10,8 @@ import { loadConfig, type Config } from './config.ts';
 import { usersDatabase } from './db/collections.ts';
 import { probeDatabase, watchWritable } from './db/health-monitor.ts';
 import { ensureIndexes } from './db/indexes.ts';
+import { timeoutOptions, withTimeLimit } from './deadline.ts';
+import { BulkService } from './bulk/bulk-service.ts';
 import { buildServer, setServing } from './server.ts';
 import { userReplySize } from './transport/to-proto.ts';
 import { ChannelDataStore } from './users/channel-data-store.ts';
@@ -74,8 +76,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   const settings = tunables(options);
   const client = new MongoClient(options.mongodbUri, {
     serverSelectionTimeoutMS: settings.mongodbServerSelectionTimeoutMs,
-    // Every operation is bounded, even one started outside a call.
-    timeoutMS: settings.mongodbTimeoutMs,
+    // No client-wide timeoutMS: every operation gets its own (the call's
+    // deadline, a stream batch's limit, start-up's), and a client-wide one
+    // makes the driver refuse bulkWrite inside a transaction that has one
+    // ("cannot be given a timeoutMS setting when inside a withTransaction").
     // The driver's default is {}, and bson asks it `fieldsAsRaw[name]` for
     // every array: a trait named "toString" or "constructor" then finds the
     // Object.prototype method and comes back as raw BSON bytes. An object
@@ -86,8 +90,10 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
   await client.connect();
   try {
     const db = client.db(options.mongodbDatabase);
-    await db.command({ ping: 1 });
-    await ensureIndexes(db);
+    await withTimeLimit(settings.mongodbTimeoutMs, async () => {
+      await db.command({ ping: 1 }, timeoutOptions());
+      await ensureIndexes(db);
+    });
 
     const database = usersDatabase(client, db);
     const userStore = new UserStore(database);
@@ -101,8 +107,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       databaseReachable: true,
       writable: true,
     };
+    const bulk = new BulkService(database, {
+      batchSize: settings.bulkBatchSize,
+      batchTimeoutMs: settings.mongodbTimeoutMs,
+      maxUsersPerStream: settings.bulkMaxUsersPerStream,
+    });
     const { server, health } = buildServer({
       users,
+      bulk,
       edge: { logger, defaultDeadlineMs: settings.defaultDeadlineMs, state },
       limits: settings,
     });

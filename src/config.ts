@@ -23,7 +23,7 @@ export interface Config {
   shutdownGraceMs: number;
   /** How long MongoDB server selection may take before a call fails UNAVAILABLE. */
   mongodbServerSelectionTimeoutMs: number;
-  /** The driver's timeoutMS: the most any one MongoDB operation may take, in or out of a call. */
+  /** The most MongoDB work outside a call's own deadline may take: start-up, and each batch of a bulk stream. */
   mongodbTimeoutMs: number;
   /** How often MongoDB is pinged for the health status, and how long a ping may take. */
   healthProbeIntervalMs: number;
@@ -44,6 +44,10 @@ export interface Config {
   maxConnectionAgeGraceMs: number;
   /** HTTP/2 session memory per connection, MiB. */
   maxSessionMemoryMiB: number;
+  /** Records per bulk identify batch (one transaction each). */
+  bulkBatchSize: number;
+  /** Most records one bulk identify stream may carry. */
+  bulkMaxUsersPerStream: number;
 }
 
 /** Thrown when the environment holds bad values; lists all of them. */
@@ -78,6 +82,8 @@ export const DEFAULTS = {
   GRPC_MAX_CONNECTION_AGE_MS: 3_600_000,
   GRPC_MAX_CONNECTION_AGE_GRACE_MS: 30_000,
   GRPC_MAX_SESSION_MEMORY_MIB: 10,
+  BULK_BATCH_SIZE: 500,
+  BULK_MAX_USERS_PER_STREAM: 10_000_000,
 } as const;
 
 /** Reads and checks the configuration from `env`; throws ConfigError listing every problem. */
@@ -148,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionAgeMs: integer('GRPC_MAX_CONNECTION_AGE_MS', DEFAULTS.GRPC_MAX_CONNECTION_AGE_MS, 1_000, 604_800_000),
     maxConnectionAgeGraceMs: integer('GRPC_MAX_CONNECTION_AGE_GRACE_MS', DEFAULTS.GRPC_MAX_CONNECTION_AGE_GRACE_MS, 0, 3_600_000),
     maxSessionMemoryMiB: integer('GRPC_MAX_SESSION_MEMORY_MIB', DEFAULTS.GRPC_MAX_SESSION_MEMORY_MIB, 1, 4_096),
+    bulkBatchSize: integer('BULK_BATCH_SIZE', DEFAULTS.BULK_BATCH_SIZE, 1, 5_000),
+    bulkMaxUsersPerStream: integer('BULK_MAX_USERS_PER_STREAM', DEFAULTS.BULK_MAX_USERS_PER_STREAM, 1, 1_000_000_000),
   };
   if (config.healthProbeTimeoutMs >= config.healthProbeIntervalMs) {
     problems.push(

@@ -18,6 +18,15 @@ export function withDeadline<T>(deadline: number | undefined, work: () => Promis
 }
 
 /**
+ * Runs `work` with a deadline `ms` from now, or the current one when that
+ * is sooner: for work that is part of a call but must be bounded on its
+ * own (one batch of a long stream).
+ */
+export function withTimeLimit<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  return deadlines.run(Math.min(deadlines.getStore() ?? Infinity, Date.now() + ms), work);
+}
+
+/**
  * The driver's `timeoutMS` for an operation starting now: the time left
  * until the current deadline (at least 1 ms, as 0 would mean "no limit"), or
  * undefined when the call has no deadline.

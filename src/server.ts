@@ -16,6 +16,8 @@ import { resolveFieldRules, strictService } from './transport/strict-requests.ts
 import type { CallEdge } from './transport/unary.ts';
 import { UsersServiceService } from './gen/herald/users/v1/users_service.js';
 import { usersHandlers } from './transport/users-handlers.ts';
+import { bulkHandlers } from './transport/bulk-handlers.ts';
+import type { BulkService } from './bulk/bulk-service.ts';
 import type { UsersService } from './users/users-service.ts';
 
 /** The fully qualified name health checks and reflection know the service by. */
@@ -48,6 +50,7 @@ export type TransportLimits = Pick<
 /** What the server is built from. */
 export interface ServerDependencies {
   users: UsersService;
+  bulk: BulkService;
   edge: CallEdge;
   limits: TransportLimits;
 }
@@ -91,7 +94,7 @@ export function buildServer(deps: ServerDependencies): BuiltServer {
   const service = registry.getService(USERS_SERVICE_NAME);
   if (service === undefined) throw new Error(`the descriptor set has no ${USERS_SERVICE_NAME}`);
   const definition = strictService(UsersServiceService, service, resolveFieldRules(registry, REQUEST_FIELD_RULES));
-  server.addService(definition, usersHandlers(deps.users, deps.edge));
+  server.addService(definition, { ...usersHandlers(deps.users, deps.edge), ...bulkHandlers(deps.bulk, deps.edge) });
 
   const health = new HealthImplementation({ '': 'NOT_SERVING', [USERS_SERVICE_NAME]: 'NOT_SERVING' });
   health.addToServer(server);

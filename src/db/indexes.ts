@@ -3,6 +3,7 @@
  * start-up: createIndexes with an identical specification is a no-op.
  */
 import type { Db, IndexDescription } from 'mongodb';
+import { timeoutOptions } from '../deadline.ts';
 import { COLLECTIONS } from '../users/documents.ts';
 
 /** Indexes by collection name. Users need none beyond `_id`. */
@@ -25,15 +26,16 @@ const NAMESPACE_EXISTS = 48;
  * Collections are created up front because creating one implicitly inside a
  * transaction is restricted on some deployments (sharded clusters).
  */
+/** Each operation is bounded by the current deadline (see withTimeLimit), if any. */
 export async function ensureIndexes(db: Db): Promise<void> {
   for (const name of Object.values(COLLECTIONS)) {
     try {
-      await db.createCollection(name);
+      await db.createCollection(name, timeoutOptions());
     } catch (error) {
       if ((error as { code?: unknown }).code !== NAMESPACE_EXISTS) throw error;
     }
   }
   for (const [collection, indexes] of Object.entries(INDEXES)) {
-    await db.collection(collection).createIndexes([...indexes]);
+    await db.collection(collection).createIndexes([...indexes], timeoutOptions());
   }
 }

@@ -49,6 +49,11 @@ export const REASONS = {
     code: status.UNAVAILABLE,
     description: 'The server is shutting down and takes no new work; retry on another instance.',
   },
+  STREAM_TOO_LONG: {
+    code: status.RESOURCE_EXHAUSTED,
+    description:
+      'A bulk stream carried more records than the server takes in one stream (BULK_MAX_USERS_PER_STREAM); what was acknowledged before stays, and a new stream may continue from there.',
+  },
   INTERNAL: {
     code: status.INTERNAL,
     description: 'An unexpected error on the server; it has been logged.',

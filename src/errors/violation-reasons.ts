@@ -24,6 +24,7 @@ export const VIOLATION_REASONS = {
   INVALID_TOKEN: 'The opaque token (page token or version) is not one this service issued.',
   UNKNOWN_CHANNEL_TYPE: 'The channel type is not one of email, sms, push, chat, in_app_feed, http.',
   UNKNOWN_ENUM_VALUE: 'The enum number is not a value of the enum.',
+  WRONG_VERSION: 'In a bulk stream: expected_version is not the version the user has at that point of the stream (or the user does not exist).',
   INVALID_UTF8: 'A string is not valid UTF-8, which proto3 requires of every string field; nothing was stored.',
   UNKNOWN_FIELD: 'The message carries a field number this server does not know (a client built from newer protos?); it is refused rather than dropped.',
   MALFORMED: 'The bytes are not a valid protobuf encoding of the message (truncated, a wrong wire type, or nested too deep).',

@@ -12,6 +12,9 @@ import { MAX_BULK_DELETE } from '../users/validation/requests.ts';
 import { CHANNEL_TYPES } from '../users/model.ts';
 import type { FieldRule } from '../protobuf/wire-check.ts';
 
+/** Most users one message of a bulk identify stream may carry. */
+export const MAX_USERS_PER_MESSAGE = 1000;
+
 /**
  * A google.protobuf.Struct never takes more than 5.5 bytes on the wire per
  * byte of its JSON text (the worst case is a list of small numbers: 11
@@ -34,6 +37,8 @@ const PKG = 'herald.users.v1';
 /** Rules by full field name; start-up fails if one names no field. */
 export const REQUEST_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   [`${PKG}.BulkDeleteUsersRequest.user_ids`]: { maxCount: MAX_BULK_DELETE },
+  [`${PKG}.BulkIdentifyUsersRequest.users`]: { maxCount: MAX_USERS_PER_MESSAGE },
+  [`${PKG}.StreamIdentifyUsersRequest.users`]: { maxCount: MAX_USERS_PER_MESSAGE },
   [`${PKG}.IdentifyUserRequest.properties`]: jsonRule(PROPERTIES_LIMITS),
   [`${PKG}.IdentifyUserRequest.unset_properties`]: { maxCount: MAX_UNSET_PROPERTIES },
   [`${PKG}.IdentifyUserRequest.channel_data`]: { maxCount: MAX_CHANNEL_DATA },

@@ -7,8 +7,11 @@ import type { UsersService } from '../users/users-service.ts';
 import { channelDataToProto, preferenceSetToProto, userToProto } from './to-proto.ts';
 import { unary, type CallEdge } from './unary.ts';
 
-/** The grpc-js implementation of herald.users.v1.UsersService. */
-export function usersHandlers(service: UsersService, edge: CallEdge): UsersServiceServer {
+/** The grpc-js implementation of herald.users.v1.UsersService's unary methods. */
+export function usersHandlers(
+  service: UsersService,
+  edge: CallEdge,
+): Omit<UsersServiceServer, 'bulkIdentifyUsers' | 'streamIdentifyUsers'> {
   return {
     identifyUser: unary('IdentifyUser', edge, async (request) => {
       const { user, created } = await service.identifyUser(request);

@@ -10,8 +10,12 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleBidiStreamingCall,
+  type handleClientStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
@@ -20,6 +24,7 @@ import {
 } from "@grpc/grpc-js";
 import { Struct } from "../../../google/protobuf/struct.js";
 import { Timestamp } from "../../../google/protobuf/timestamp.js";
+import { BadRequest_FieldViolation } from "../../../google/rpc/error_details.js";
 import { ChannelData, ChannelDataInput } from "./channel_data.js";
 import { PreferenceSet } from "./preferences.js";
 import { User } from "./user.js";
@@ -221,6 +226,72 @@ export interface BulkDeleteUsersResponse {
   deletedUserIds: string[];
   /** The ids that named no user; nothing was done for them. */
   missingUserIds: string[];
+}
+
+/** One message of a BulkIdentifyUsers stream. */
+export interface BulkIdentifyUsersRequest {
+  /** Up to 1000 users, each as IdentifyUser takes it and under the same rules. */
+  users: IdentifyUserRequest[];
+}
+
+/** A record of a bulk stream that was not written, and every reason why. */
+export interface RejectedUser {
+  /** The record's position in the whole stream, from 0. */
+  position: number;
+  /** The record's user_id, as sent. */
+  userId: string;
+  /**
+   * Every problem, with the field paths and reasons IdentifyUser's
+   * BadRequest would give; a version mismatch is the violation
+   * expected_version / WRONG_VERSION.
+   */
+  violations: BadRequest_FieldViolation[];
+}
+
+/**
+ * BulkIdentifyUsers' response, once the stream has ended and every batch is
+ * written.
+ */
+export interface BulkIdentifyUsersResponse {
+  /** Records received (written or rejected). */
+  received: number;
+  /** Records that created a user. */
+  created: number;
+  /** Records that updated an existing user. */
+  updated: number;
+  /** Records rejected. */
+  rejected: number;
+  /** The first 1000 rejected records, in stream order. */
+  rejections: RejectedUser[];
+  /** How many rejected records are not listed in `rejections`. */
+  rejectionsOmitted: number;
+}
+
+/** One message of a StreamIdentifyUsers stream. */
+export interface StreamIdentifyUsersRequest {
+  /**
+   * The stream position of this message's first record; only the first
+   * message of a stream may set it. 0 (the default) starts a new upload; to
+   * resume, send the next_position of the last acknowledgement received.
+   */
+  startPosition: number;
+  /** Up to 1000 users, each as IdentifyUser takes it. */
+  users: IdentifyUserRequest[];
+}
+
+/** An acknowledgement, sent after each committed batch. */
+export interface StreamIdentifyUsersResponse {
+  /**
+   * Every record before this position is now stored or rejected; resume
+   * from here.
+   */
+  nextPosition: number;
+  /** Records of this batch that created a user. */
+  created: number;
+  /** Records of this batch that updated an existing user. */
+  updated: number;
+  /** This batch's rejected records, in stream order. */
+  rejections: RejectedUser[];
 }
 
 /** GetChannelData's request. */
@@ -1342,6 +1413,553 @@ export const BulkDeleteUsersResponse: MessageFns<BulkDeleteUsersResponse> = {
   },
 };
 
+function createBaseBulkIdentifyUsersRequest(): BulkIdentifyUsersRequest {
+  return { users: [] };
+}
+
+export const BulkIdentifyUsersRequest: MessageFns<BulkIdentifyUsersRequest> = {
+  encode(message: BulkIdentifyUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.users) {
+      IdentifyUserRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BulkIdentifyUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBulkIdentifyUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.users.push(IdentifyUserRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BulkIdentifyUsersRequest {
+    return {
+      users: globalThis.Array.isArray(object?.users)
+        ? object.users.map((e: any) => IdentifyUserRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: BulkIdentifyUsersRequest): unknown {
+    const obj: any = {};
+    if (message.users?.length) {
+      obj.users = message.users.map((e) => IdentifyUserRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BulkIdentifyUsersRequest>): BulkIdentifyUsersRequest {
+    return BulkIdentifyUsersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BulkIdentifyUsersRequest>): BulkIdentifyUsersRequest {
+    const message = createBaseBulkIdentifyUsersRequest();
+    message.users = object.users?.map((e) => IdentifyUserRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRejectedUser(): RejectedUser {
+  return { position: 0, userId: "", violations: [] };
+}
+
+export const RejectedUser: MessageFns<RejectedUser> = {
+  encode(message: RejectedUser, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.position !== 0) {
+      writer.uint32(8).int64(message.position);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    for (const v of message.violations) {
+      BadRequest_FieldViolation.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RejectedUser {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRejectedUser();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.position = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.violations.push(BadRequest_FieldViolation.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RejectedUser {
+    return {
+      position: isSet(object.position) ? globalThis.Number(object.position) : 0,
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      violations: globalThis.Array.isArray(object?.violations)
+        ? object.violations.map((e: any) => BadRequest_FieldViolation.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: RejectedUser): unknown {
+    const obj: any = {};
+    if (message.position !== 0) {
+      obj.position = Math.round(message.position);
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.violations?.length) {
+      obj.violations = message.violations.map((e) => BadRequest_FieldViolation.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RejectedUser>): RejectedUser {
+    return RejectedUser.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RejectedUser>): RejectedUser {
+    const message = createBaseRejectedUser();
+    message.position = object.position ?? 0;
+    message.userId = object.userId ?? "";
+    message.violations = object.violations?.map((e) => BadRequest_FieldViolation.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBulkIdentifyUsersResponse(): BulkIdentifyUsersResponse {
+  return { received: 0, created: 0, updated: 0, rejected: 0, rejections: [], rejectionsOmitted: 0 };
+}
+
+export const BulkIdentifyUsersResponse: MessageFns<BulkIdentifyUsersResponse> = {
+  encode(message: BulkIdentifyUsersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.received !== 0) {
+      writer.uint32(8).int64(message.received);
+    }
+    if (message.created !== 0) {
+      writer.uint32(16).int64(message.created);
+    }
+    if (message.updated !== 0) {
+      writer.uint32(24).int64(message.updated);
+    }
+    if (message.rejected !== 0) {
+      writer.uint32(32).int64(message.rejected);
+    }
+    for (const v of message.rejections) {
+      RejectedUser.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.rejectionsOmitted !== 0) {
+      writer.uint32(48).int64(message.rejectionsOmitted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BulkIdentifyUsersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBulkIdentifyUsersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.received = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.created = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.updated = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.rejected = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.rejections.push(RejectedUser.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.rejectionsOmitted = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BulkIdentifyUsersResponse {
+    return {
+      received: isSet(object.received) ? globalThis.Number(object.received) : 0,
+      created: isSet(object.created) ? globalThis.Number(object.created) : 0,
+      updated: isSet(object.updated) ? globalThis.Number(object.updated) : 0,
+      rejected: isSet(object.rejected) ? globalThis.Number(object.rejected) : 0,
+      rejections: globalThis.Array.isArray(object?.rejections)
+        ? object.rejections.map((e: any) => RejectedUser.fromJSON(e))
+        : [],
+      rejectionsOmitted: isSet(object.rejectionsOmitted)
+        ? globalThis.Number(object.rejectionsOmitted)
+        : isSet(object.rejections_omitted)
+        ? globalThis.Number(object.rejections_omitted)
+        : 0,
+    };
+  },
+
+  toJSON(message: BulkIdentifyUsersResponse): unknown {
+    const obj: any = {};
+    if (message.received !== 0) {
+      obj.received = Math.round(message.received);
+    }
+    if (message.created !== 0) {
+      obj.created = Math.round(message.created);
+    }
+    if (message.updated !== 0) {
+      obj.updated = Math.round(message.updated);
+    }
+    if (message.rejected !== 0) {
+      obj.rejected = Math.round(message.rejected);
+    }
+    if (message.rejections?.length) {
+      obj.rejections = message.rejections.map((e) => RejectedUser.toJSON(e));
+    }
+    if (message.rejectionsOmitted !== 0) {
+      obj.rejectionsOmitted = Math.round(message.rejectionsOmitted);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<BulkIdentifyUsersResponse>): BulkIdentifyUsersResponse {
+    return BulkIdentifyUsersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<BulkIdentifyUsersResponse>): BulkIdentifyUsersResponse {
+    const message = createBaseBulkIdentifyUsersResponse();
+    message.received = object.received ?? 0;
+    message.created = object.created ?? 0;
+    message.updated = object.updated ?? 0;
+    message.rejected = object.rejected ?? 0;
+    message.rejections = object.rejections?.map((e) => RejectedUser.fromPartial(e)) || [];
+    message.rejectionsOmitted = object.rejectionsOmitted ?? 0;
+    return message;
+  },
+};
+
+function createBaseStreamIdentifyUsersRequest(): StreamIdentifyUsersRequest {
+  return { startPosition: 0, users: [] };
+}
+
+export const StreamIdentifyUsersRequest: MessageFns<StreamIdentifyUsersRequest> = {
+  encode(message: StreamIdentifyUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.startPosition !== 0) {
+      writer.uint32(8).int64(message.startPosition);
+    }
+    for (const v of message.users) {
+      IdentifyUserRequest.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamIdentifyUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamIdentifyUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.startPosition = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.users.push(IdentifyUserRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamIdentifyUsersRequest {
+    return {
+      startPosition: isSet(object.startPosition)
+        ? globalThis.Number(object.startPosition)
+        : isSet(object.start_position)
+        ? globalThis.Number(object.start_position)
+        : 0,
+      users: globalThis.Array.isArray(object?.users)
+        ? object.users.map((e: any) => IdentifyUserRequest.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: StreamIdentifyUsersRequest): unknown {
+    const obj: any = {};
+    if (message.startPosition !== 0) {
+      obj.startPosition = Math.round(message.startPosition);
+    }
+    if (message.users?.length) {
+      obj.users = message.users.map((e) => IdentifyUserRequest.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamIdentifyUsersRequest>): StreamIdentifyUsersRequest {
+    return StreamIdentifyUsersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamIdentifyUsersRequest>): StreamIdentifyUsersRequest {
+    const message = createBaseStreamIdentifyUsersRequest();
+    message.startPosition = object.startPosition ?? 0;
+    message.users = object.users?.map((e) => IdentifyUserRequest.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseStreamIdentifyUsersResponse(): StreamIdentifyUsersResponse {
+  return { nextPosition: 0, created: 0, updated: 0, rejections: [] };
+}
+
+export const StreamIdentifyUsersResponse: MessageFns<StreamIdentifyUsersResponse> = {
+  encode(message: StreamIdentifyUsersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nextPosition !== 0) {
+      writer.uint32(8).int64(message.nextPosition);
+    }
+    if (message.created !== 0) {
+      writer.uint32(16).int64(message.created);
+    }
+    if (message.updated !== 0) {
+      writer.uint32(24).int64(message.updated);
+    }
+    for (const v of message.rejections) {
+      RejectedUser.encode(v!, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamIdentifyUsersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamIdentifyUsersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.nextPosition = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.created = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.updated = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.rejections.push(RejectedUser.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamIdentifyUsersResponse {
+    return {
+      nextPosition: isSet(object.nextPosition)
+        ? globalThis.Number(object.nextPosition)
+        : isSet(object.next_position)
+        ? globalThis.Number(object.next_position)
+        : 0,
+      created: isSet(object.created) ? globalThis.Number(object.created) : 0,
+      updated: isSet(object.updated) ? globalThis.Number(object.updated) : 0,
+      rejections: globalThis.Array.isArray(object?.rejections)
+        ? object.rejections.map((e: any) => RejectedUser.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: StreamIdentifyUsersResponse): unknown {
+    const obj: any = {};
+    if (message.nextPosition !== 0) {
+      obj.nextPosition = Math.round(message.nextPosition);
+    }
+    if (message.created !== 0) {
+      obj.created = Math.round(message.created);
+    }
+    if (message.updated !== 0) {
+      obj.updated = Math.round(message.updated);
+    }
+    if (message.rejections?.length) {
+      obj.rejections = message.rejections.map((e) => RejectedUser.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamIdentifyUsersResponse>): StreamIdentifyUsersResponse {
+    return StreamIdentifyUsersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamIdentifyUsersResponse>): StreamIdentifyUsersResponse {
+    const message = createBaseStreamIdentifyUsersResponse();
+    message.nextPosition = object.nextPosition ?? 0;
+    message.created = object.created ?? 0;
+    message.updated = object.updated ?? 0;
+    message.rejections = object.rejections?.map((e) => RejectedUser.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseGetChannelDataRequest(): GetChannelDataRequest {
   return { userId: "", channelId: "" };
 }
@@ -2440,6 +3058,52 @@ export const UsersServiceService = {
     responseDeserialize: (value: Buffer): BulkDeleteUsersResponse => BulkDeleteUsersResponse.decode(value),
   },
   /**
+   * Identifies many users from one client stream. Each message carries up to
+   * 1000 users, each exactly as IdentifyUser takes it; records are numbered
+   * by their position in the whole stream (0, 1, 2, ...). The server writes
+   * them in batches (BULK_BATCH_SIZE, 500 by default), each batch in one
+   * transaction that commits whole or not at all, and reads no further
+   * while a batch is being written. A record that is invalid, would create
+   * a user without name and email, or names another expected_version is
+   * rejected alone; the rest are written. Records for one user apply in
+   * stream order, as if sent one by one. The stream fails (everything
+   * committed before stays) only when going on is impossible: a message
+   * that is not a valid request (INVALID_ARGUMENT), more records than
+   * BULK_MAX_USERS_PER_STREAM (RESOURCE_EXHAUSTED), a cancel or deadline
+   * (the batch in flight finishes, nothing after it is written), or
+   * shutdown. Sending a stream again is safe.
+   */
+  bulkIdentifyUsers: {
+    path: "/herald.users.v1.UsersService/BulkIdentifyUsers" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: BulkIdentifyUsersRequest): Buffer =>
+      Buffer.from(BulkIdentifyUsersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BulkIdentifyUsersRequest => BulkIdentifyUsersRequest.decode(value),
+    responseSerialize: (value: BulkIdentifyUsersResponse): Buffer =>
+      Buffer.from(BulkIdentifyUsersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BulkIdentifyUsersResponse => BulkIdentifyUsersResponse.decode(value),
+  },
+  /**
+   * The same records as BulkIdentifyUsers, acknowledged as they become
+   * durable: after each committed batch the server sends the position up to
+   * which every record is stored or rejected, with that batch's rejections.
+   * A client whose connection breaks opens a new stream whose first message
+   * sets start_position to the last acknowledged next_position and sends
+   * the records from there, so a long upload never starts over.
+   */
+  streamIdentifyUsers: {
+    path: "/herald.users.v1.UsersService/StreamIdentifyUsers" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: StreamIdentifyUsersRequest): Buffer =>
+      Buffer.from(StreamIdentifyUsersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StreamIdentifyUsersRequest => StreamIdentifyUsersRequest.decode(value),
+    responseSerialize: (value: StreamIdentifyUsersResponse): Buffer =>
+      Buffer.from(StreamIdentifyUsersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StreamIdentifyUsersResponse => StreamIdentifyUsersResponse.decode(value),
+  },
+  /**
    * Returns the user's data for one channel. Errors: NOT_FOUND (no user, or
    * no data for that channel).
    */
@@ -2552,6 +3216,32 @@ export interface UsersServiceServer extends UntypedServiceImplementation {
    * INVALID_ARGUMENT (no ids, more than 1000, a bad or repeated id).
    */
   bulkDeleteUsers: handleUnaryCall<BulkDeleteUsersRequest, BulkDeleteUsersResponse>;
+  /**
+   * Identifies many users from one client stream. Each message carries up to
+   * 1000 users, each exactly as IdentifyUser takes it; records are numbered
+   * by their position in the whole stream (0, 1, 2, ...). The server writes
+   * them in batches (BULK_BATCH_SIZE, 500 by default), each batch in one
+   * transaction that commits whole or not at all, and reads no further
+   * while a batch is being written. A record that is invalid, would create
+   * a user without name and email, or names another expected_version is
+   * rejected alone; the rest are written. Records for one user apply in
+   * stream order, as if sent one by one. The stream fails (everything
+   * committed before stays) only when going on is impossible: a message
+   * that is not a valid request (INVALID_ARGUMENT), more records than
+   * BULK_MAX_USERS_PER_STREAM (RESOURCE_EXHAUSTED), a cancel or deadline
+   * (the batch in flight finishes, nothing after it is written), or
+   * shutdown. Sending a stream again is safe.
+   */
+  bulkIdentifyUsers: handleClientStreamingCall<BulkIdentifyUsersRequest, BulkIdentifyUsersResponse>;
+  /**
+   * The same records as BulkIdentifyUsers, acknowledged as they become
+   * durable: after each committed batch the server sends the position up to
+   * which every record is stored or rejected, with that batch's rejections.
+   * A client whose connection breaks opens a new stream whose first message
+   * sets start_position to the last acknowledged next_position and sends
+   * the records from there, so a long upload never starts over.
+   */
+  streamIdentifyUsers: handleBidiStreamingCall<StreamIdentifyUsersRequest, StreamIdentifyUsersResponse>;
   /**
    * Returns the user's data for one channel. Errors: NOT_FOUND (no user, or
    * no data for that channel).
@@ -2675,6 +3365,54 @@ export interface UsersServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BulkDeleteUsersResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Identifies many users from one client stream. Each message carries up to
+   * 1000 users, each exactly as IdentifyUser takes it; records are numbered
+   * by their position in the whole stream (0, 1, 2, ...). The server writes
+   * them in batches (BULK_BATCH_SIZE, 500 by default), each batch in one
+   * transaction that commits whole or not at all, and reads no further
+   * while a batch is being written. A record that is invalid, would create
+   * a user without name and email, or names another expected_version is
+   * rejected alone; the rest are written. Records for one user apply in
+   * stream order, as if sent one by one. The stream fails (everything
+   * committed before stays) only when going on is impossible: a message
+   * that is not a valid request (INVALID_ARGUMENT), more records than
+   * BULK_MAX_USERS_PER_STREAM (RESOURCE_EXHAUSTED), a cancel or deadline
+   * (the batch in flight finishes, nothing after it is written), or
+   * shutdown. Sending a stream again is safe.
+   */
+  bulkIdentifyUsers(
+    callback: (error: ServiceError | null, response: BulkIdentifyUsersResponse) => void,
+  ): ClientWritableStream<BulkIdentifyUsersRequest>;
+  bulkIdentifyUsers(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BulkIdentifyUsersResponse) => void,
+  ): ClientWritableStream<BulkIdentifyUsersRequest>;
+  bulkIdentifyUsers(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BulkIdentifyUsersResponse) => void,
+  ): ClientWritableStream<BulkIdentifyUsersRequest>;
+  bulkIdentifyUsers(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BulkIdentifyUsersResponse) => void,
+  ): ClientWritableStream<BulkIdentifyUsersRequest>;
+  /**
+   * The same records as BulkIdentifyUsers, acknowledged as they become
+   * durable: after each committed batch the server sends the position up to
+   * which every record is stored or rejected, with that batch's rejections.
+   * A client whose connection breaks opens a new stream whose first message
+   * sets start_position to the last acknowledged next_position and sends
+   * the records from there, so a long upload never starts over.
+   */
+  streamIdentifyUsers(): ClientDuplexStream<StreamIdentifyUsersRequest, StreamIdentifyUsersResponse>;
+  streamIdentifyUsers(
+    options: Partial<CallOptions>,
+  ): ClientDuplexStream<StreamIdentifyUsersRequest, StreamIdentifyUsersResponse>;
+  streamIdentifyUsers(
+    metadata: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientDuplexStream<StreamIdentifyUsersRequest, StreamIdentifyUsersResponse>;
   /**
    * Returns the user's data for one channel. Errors: NOT_FOUND (no user, or
    * no data for that channel).
@@ -2826,6 +3564,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isObject(value: any): boolean {
