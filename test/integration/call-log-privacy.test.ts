@@ -31,6 +31,7 @@ const userId = secret(`main-user-${tag}`);
 const otherUserId = secret(`other-user-${tag}`);
 const missingUserId = secret(`missing-user-${tag}`);
 const bulkUserId = secret(`bulk-user-${tag}`);
+const streamUserId = secret(`stream-user-${tag}`);
 const name = secret(`display-name-${tag}`);
 const email = secret(`email-${tag}@example.com`);
 const phoneDigits = secret(`4930${randomInt(1e8, 1e9)}`);
@@ -139,6 +140,11 @@ describe('the call log', () => {
     await send('ListPreferences', 'OK', (md) => api.listPreferences({ userId }, md));
     await send('UnsetChannelData', 'OK', (md) => api.unsetChannelData({ userId, channelId }, md));
     await send('DeleteUser', 'OK', (md) => api.deleteUser({ userId: otherUserId }, md));
+    // The bulk streams, each record with every field set.
+    const bulkRecord = { userId: streamUserId, name, email, phoneNumber: phone, avatar, timezone, locale,
+      properties: { [propertyKey]: propertyValue }, channelData: [{ channelId, data: { [channelKey]: channelToken } }], preferences: [preferenceSet] };
+    await send('BulkIdentifyUsers', 'OK', (md) => api.bulkIdentifyUsers([[bulkRecord], [{ userId: missingUserId, email: 'not-an-email' }]], md));
+    await send('StreamIdentifyUsers', 'OK', (md) => api.streamIdentifyUsers([[bulkRecord]], md));
     // otherUserId is gone now: one id deleted, one reported missing.
     await send('IdentifyUser', 'OK', (md) => api.identifyUser({ userId: bulkUserId, name, email }, md));
     await send('BulkDeleteUsers', 'OK', (md) => api.bulkDeleteUsers({ userIds: [bulkUserId, otherUserId] }, md));
@@ -176,6 +182,9 @@ describe('the call log', () => {
     // Not found: a missing user, and a present user's missing records.
     await send('GetUser', 'NOT_FOUND', (md) => api.getUser({ userId: missingUserId }, md));
     await send('DeleteUser', 'NOT_FOUND', (md) => api.deleteUser({ userId: missingUserId }, md));
+    const oversized = Array.from({ length: 1001 }, () => ({ userId: streamUserId, name }));
+    await send('BulkIdentifyUsers', 'INVALID_ARGUMENT', (md) => api.bulkIdentifyUsers([oversized], md));
+    await send('StreamIdentifyUsers', 'INVALID_ARGUMENT', (md) => api.streamIdentifyUsers([oversized], md));
     await send('BulkDeleteUsers', 'INVALID_ARGUMENT', (md) => api.bulkDeleteUsers({ userIds: [missingUserId, missingUserId] }, md));
     await send('GetChannelData', 'NOT_FOUND', (md) => api.getChannelData({ userId, channelId: missingChannelId }, md));
     await send('GetChannelData', 'NOT_FOUND', (md) => api.getChannelData({ userId: missingUserId, channelId }, md));

@@ -28,6 +28,8 @@ import {
   type ListUsersResponse,
   type DeleteUserResponse,
   type BulkDeleteUsersResponse,
+  type BulkIdentifyUsersResponse,
+  type StreamIdentifyUsersResponse,
   type GetChannelDataResponse,
   type SetChannelDataResponse,
   type UnsetChannelDataResponse,
@@ -47,6 +49,43 @@ function call<Req, Res>(method: Unary<Req, Res>, request: Req, metadata = new Me
   });
 }
 
+/** Streams `messages` through BulkIdentifyUsers (client streaming) and resolves with its one response. */
+function bulkIdentify(
+  client: UsersServiceClient,
+  messages: DeepPartial<IdentifyUserRequest>[][],
+  metadata = new Metadata(),
+): Promise<BulkIdentifyUsersResponse> {
+  return new Promise((resolve, reject) => {
+    const stream = client.bulkIdentifyUsers(metadata, (error, response) => (error ? reject(error) : resolve(response)));
+    for (const users of messages) stream.write({ users: users.map((u) => IdentifyUserRequest.fromPartial(u)) });
+    stream.end();
+  });
+}
+
+/**
+ * Streams `messages` through StreamIdentifyUsers (the first message starting
+ * at `startPosition`), half-closes, and resolves with every acknowledgement
+ * once the server has ended the call; rejects with the call's error.
+ */
+function streamIdentify(
+  client: UsersServiceClient,
+  messages: DeepPartial<IdentifyUserRequest>[][],
+  metadata = new Metadata(),
+  startPosition = 0,
+): Promise<StreamIdentifyUsersResponse[]> {
+  return new Promise((resolve, reject) => {
+    const stream = client.streamIdentifyUsers(metadata);
+    const acks: StreamIdentifyUsersResponse[] = [];
+    stream.on('data', (ack: StreamIdentifyUsersResponse) => acks.push(ack));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(acks));
+    messages.forEach((users, i) =>
+      stream.write({ startPosition: i === 0 ? startPosition : 0, users: users.map((u) => IdentifyUserRequest.fromPartial(u)) }),
+    );
+    stream.end();
+  });
+}
+
 /**
  * Promise-returning calls that accept partial requests, as a caller would
  * write them, and optional metadata. Type arguments are spelled out: they
@@ -62,6 +101,9 @@ export function usersApi(client: UsersServiceClient) {
       call<ListUsersRequest, ListUsersResponse>(client.listUsers.bind(client), ListUsersRequest.fromPartial(r), md),
     deleteUser: (r: DeepPartial<DeleteUserRequest>, md?: Metadata) =>
       call<DeleteUserRequest, DeleteUserResponse>(client.deleteUser.bind(client), DeleteUserRequest.fromPartial(r), md),
+    bulkIdentifyUsers: (messages: DeepPartial<IdentifyUserRequest>[][], md?: Metadata) => bulkIdentify(client, messages, md),
+    streamIdentifyUsers: (messages: DeepPartial<IdentifyUserRequest>[][], md?: Metadata, startPosition?: number) =>
+      streamIdentify(client, messages, md, startPosition),
     bulkDeleteUsers: (r: DeepPartial<BulkDeleteUsersRequest>, md?: Metadata) =>
       call<BulkDeleteUsersRequest, BulkDeleteUsersResponse>(client.bulkDeleteUsers.bind(client), BulkDeleteUsersRequest.fromPartial(r), md),
     getChannelData: (r: DeepPartial<GetChannelDataRequest>, md?: Metadata) =>
@@ -96,6 +138,8 @@ export interface TestService {
 export interface TestServiceOptions {
   shutdownGraceMs?: number;
   maxReceiveMessageBytes?: number;
+  bulkBatchSize?: number;
+  bulkMaxUsersPerStream?: number;
 }
 
 /** The service's logger (level info), with every line it writes parsed into `lines`. */
@@ -124,6 +168,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     port: 0,
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? 4 * 1024 * 1024,
     shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
+    ...(options.bulkBatchSize === undefined ? {} : { bulkBatchSize: options.bulkBatchSize }),
+    ...(options.bulkMaxUsersPerStream === undefined ? {} : { bulkMaxUsersPerStream: options.bulkMaxUsersPerStream }),
     mongodbServerSelectionTimeoutMs: 5_000,
     logger,
   });

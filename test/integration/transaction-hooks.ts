@@ -24,7 +24,7 @@ import { UsersService } from '../../src/users/users-service.ts';
 export type AroundAttempt = <T>(session: ClientSession, work: () => Promise<T>, attempt: number) => Promise<T>;
 
 /** `client`, except that every session it starts runs `around` each transaction attempt. */
-function hookedClient(client: MongoClient, around: AroundAttempt): MongoClient {
+export function hookedClient(client: MongoClient, around: AroundAttempt): MongoClient {
   const startSession = (...args: Parameters<MongoClient['startSession']>): ClientSession => {
     const session = client.startSession(...args);
     const withTransaction = session.withTransaction.bind(session);
