@@ -5,7 +5,7 @@
  * deadline (an upload may rightly take hours); it ends when the client
  * half-closes, cancels, or lets its own deadline pass.
  */
-import { Metadata, status, type handleBidiStreamingCall, type handleClientStreamingCall } from '@grpc/grpc-js';
+import { status, type handleBidiStreamingCall, type handleClientStreamingCall } from '@grpc/grpc-js';
 import type { ServerDuplexStream, ServerReadableStream } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { once } from 'node:events';
@@ -13,7 +13,7 @@ import { AppError } from '../errors/app-error.ts';
 import { toServiceError } from '../errors/grpc-status.ts';
 import { withDeadline } from '../deadline.ts';
 import { rejectionOf } from './strict-requests.ts';
-import { byCause, REQUEST_ID_HEADER, requestIdOf, type CallEdge } from './unary.ts';
+import { byCause, cancelledBy, openCall, type CallEdge } from './unary.ts';
 
 /** What a stream handler gets besides its messages. */
 export interface StreamContext {
@@ -51,24 +51,17 @@ async function* decoded<Req>(call: StreamCall): AsyncGenerator<Req> {
 
 /** The shared part: request id, log line, cancellation; `run` does the call's own work. */
 function edgeOf(method: string, edge: CallEdge, call: StreamCall) {
-  const started = performance.now();
-  const requestId = requestIdOf(call.metadata);
-  const logger = edge.logger.child({ requestId, method });
-  const header = new Metadata();
-  header.set(REQUEST_ID_HEADER, requestId);
-  call.sendMetadata(header);
-  const callerDeadline = Number(call.getDeadline());
+  const { requestId, logger, callerDeadline, elapsedMs } = openCall(method, edge, call);
   const fields: Record<string, number | boolean> = {};
   let stopped = false;
   let done = false;
-  const line = (code: string) => ({ code, durationMs: Math.round(performance.now() - started), ...fields });
+  const line = (code: string) => ({ code, durationMs: elapsedMs(), ...fields });
 
   call.on('cancelled', () => {
     stopped = true;
     if (done) return;
     done = true;
-    const cancelledBy = edge.state.shuttingDown ? 'shutdown' : Date.now() >= callerDeadline ? 'deadline' : 'client';
-    logger.warn({ ...line('CANCELLED'), cancelledBy }, 'call');
+    logger.warn({ ...line('CANCELLED'), cancelledBy: cancelledBy(edge.state, callerDeadline) }, 'call');
   });
 
   const context: StreamContext = {

@@ -62,9 +62,39 @@ export function byCause(error: AppError, state: ServerState): AppError {
 }
 
 /** Who ended a cancelled call. */
-function cancelledBy(state: ServerState, callerDeadline: number): 'shutdown' | 'deadline' | 'client' {
+export function cancelledBy(state: ServerState, callerDeadline: number): 'shutdown' | 'deadline' | 'client' {
   if (state.shuttingDown) return 'shutdown';
   return Date.now() >= callerDeadline ? 'deadline' : 'client';
+}
+
+/** What every call's edge starts from, unary or streaming. */
+export interface OpenedCall {
+  readonly requestId: string;
+  /** The call's logger, with its request id and method. */
+  readonly logger: Logger;
+  /** The caller's deadline, epoch milliseconds (Infinity when none). */
+  readonly callerDeadline: number;
+  /** Milliseconds since the call started, rounded, for its log line. */
+  readonly elapsedMs: () => number;
+}
+
+/** Starts a call: its request id (echoed in the response headers), logger and deadline. */
+export function openCall(
+  method: string,
+  edge: CallEdge,
+  call: { readonly metadata: Metadata; sendMetadata(metadata: Metadata): void; getDeadline(): Date | number },
+): OpenedCall {
+  const started = performance.now();
+  const requestId = requestIdOf(call.metadata);
+  const header = new Metadata();
+  header.set(REQUEST_ID_HEADER, requestId);
+  call.sendMetadata(header);
+  return {
+    requestId,
+    logger: edge.logger.child({ requestId, method }),
+    callerDeadline: Number(call.getDeadline()),
+    elapsedMs: () => Math.round(performance.now() - started),
+  };
 }
 
 /**
@@ -85,14 +115,7 @@ export function unary<Req, Res>(
   handler: (request: Req, context: CallContext) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback) => {
-    const started = performance.now();
-    const requestId = requestIdOf(call.metadata);
-    const callLogger = edge.logger.child({ requestId, method });
-    const header = new Metadata();
-    header.set(REQUEST_ID_HEADER, requestId);
-    call.sendMetadata(header);
-
-    const callerDeadline = Number(call.getDeadline());
+    const { requestId, logger: callLogger, callerDeadline, elapsedMs } = openCall(method, edge, call);
     const deadline = Math.min(callerDeadline, Date.now() + edge.defaultDeadlineMs);
     let done = false;
     // Answers even if the work never settles (a database that stopped answering).
@@ -109,7 +132,7 @@ export function unary<Req, Res>(
       if (done) return undefined;
       done = true;
       clearTimeout(timer);
-      return { code, durationMs: Math.round(performance.now() - started) };
+      return { code, durationMs: elapsedMs() };
     };
 
     /** Ends the call once: logs it and answers, unless it was cancelled. */
