@@ -2,8 +2,10 @@
  * Reads a bulk identify stream and writes it in batches. Messages are
  * pulled one at a time and only while the batch in hand has room, so the
  * server holds at most one batch (plus what the transport buffers) however
- * long the stream and however fast the client; while a batch is being
- * written nothing more is read. Each record is numbered by its position in
+ * long the stream and however fast the client; while a full batch is being
+ * written nothing more is read. A partial batch is written once the client
+ * pauses ({@link IDLE_FLUSH_MS}), so acknowledgements never wait for records
+ * the client holds back. Each record is numbered by its position in
  * the whole stream and validated on its own: a bad record is a result, not
  * a stream error. After a cancel the batch in flight finishes and nothing
  * after it is written, so the database only ever holds whole batches.
@@ -54,6 +56,26 @@ export interface StreamTotals {
   completed: boolean;
 }
 
+/**
+ * How long a partial batch waits for the client's next message before it
+ * is written anyway, so that a client that sends a window of records and
+ * waits for their acknowledgement is never left waiting.
+ */
+export const IDLE_FLUSH_MS = 50;
+
+/** `promise`'s result when it settles within `ms`, else undefined (it is left to settle later). */
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const idle = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, idle]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** A record as validated: a command, or the violations IdentifyUser would have answered. */
 function toRecord(position: number, request: IdentifyUserRequest): BatchRecord {
   try {
@@ -94,7 +116,19 @@ export async function identifyStream(messages: AsyncIterable<StreamMessage>, han
     await handling.onBatch?.(end, outcome);
   };
 
-  for await (const message of messages) {
+  const iterator = messages[Symbol.asyncIterator]();
+  for (;;) {
+    const next = iterator.next();
+    let result = batch.length === 0 ? await next : await settledWithin(next, IDLE_FLUSH_MS);
+    if (result === undefined) {
+      // The client has paused with a partial batch in hand (it may be waiting
+      // for an acknowledgement before it sends more): write it now.
+      await flush();
+      if (handling.stopped()) return totals;
+      result = await next;
+    }
+    if (result.done === true) break;
+    const message = result.value;
     if (handling.stopped()) return totals;
     const start = message.startPosition ?? 0;
     if (first) position = start;

@@ -143,7 +143,9 @@ function openStream() {
 
 describe('StreamIdentifyUsers', () => {
   it('acknowledges each committed batch; a cancel after one leaves only whole batches', async () => {
-    const users = Array.from({ length: 35 }, () => newUser());
+    // 12 + 18 records: batches end at 10, 20 and 30, so no partial batch is
+    // left for the server to write when the client pauses.
+    const users = Array.from({ length: 30 }, () => newUser());
     const { call, acks, ended, acked } = openStream();
     call.write({ startPosition: 0, users: users.slice(0, 12).map((u) => IdentifyUserRequest.fromPartial(u)) });
     await acked(1);
@@ -151,10 +153,23 @@ describe('StreamIdentifyUsers', () => {
     call.write({ startPosition: 0, users: users.slice(12).map((u) => IdentifyUserRequest.fromPartial(u)) });
     call.cancel();
     expect(await ended).toMatchObject({ code: status.CANCELLED });
-    // Whatever the timing, the database holds whole batches only.
-    const count = (await stored(users.map((u) => u.userId))).size;
-    expect(count % BATCH).toBe(0);
-    expect(count).toBeGreaterThanOrEqual(10);
+    // Whatever the timing, the database holds whole batches: a prefix of the
+    // stream that ends at a batch boundary.
+    const docs = await stored(users.map((u) => u.userId));
+    expect(docs.size % BATCH).toBe(0);
+    expect(docs.size).toBeGreaterThanOrEqual(10);
+    expect(users.slice(0, docs.size).every((u) => docs.has(u.userId))).toBe(true);
+  });
+
+  it('acknowledges a partial batch once the client pauses, without the stream ending', async () => {
+    const users = Array.from({ length: 3 }, () => newUser());
+    const { call, acks, ended, acked } = openStream();
+    call.write({ startPosition: 0, users: users.map((u) => IdentifyUserRequest.fromPartial(u)) });
+    await acked(1); // no more records come, and the stream is still open
+    expect(acks[0]).toMatchObject({ nextPosition: 3, created: 3 });
+    expect((await stored(users.map((u) => u.userId))).size).toBe(3);
+    call.end();
+    expect(await ended).toBeNull();
   });
 
   it('resumes from the last acknowledgement after a broken stream: every record stored, each position acknowledged once', async () => {

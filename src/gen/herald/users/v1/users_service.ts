@@ -3063,7 +3063,8 @@ export const UsersServiceService = {
    * by their position in the whole stream (0, 1, 2, ...). The server writes
    * them in batches (BULK_BATCH_SIZE, 500 by default), each batch in one
    * transaction that commits whole or not at all, and reads no further
-   * while a batch is being written. A record that is invalid, would create
+   * while a batch is being written; a partial batch is written once the
+   * client has sent nothing for 50 ms. A record that is invalid, would create
    * a user without name and email, or names another expected_version is
    * rejected alone; the rest are written. Records for one user apply in
    * stream order, as if sent one by one. The stream fails (everything
@@ -3222,7 +3223,8 @@ export interface UsersServiceServer extends UntypedServiceImplementation {
    * by their position in the whole stream (0, 1, 2, ...). The server writes
    * them in batches (BULK_BATCH_SIZE, 500 by default), each batch in one
    * transaction that commits whole or not at all, and reads no further
-   * while a batch is being written. A record that is invalid, would create
+   * while a batch is being written; a partial batch is written once the
+   * client has sent nothing for 50 ms. A record that is invalid, would create
    * a user without name and email, or names another expected_version is
    * rejected alone; the rest are written. Records for one user apply in
    * stream order, as if sent one by one. The stream fails (everything
@@ -3371,7 +3373,8 @@ export interface UsersServiceClient extends Client {
    * by their position in the whole stream (0, 1, 2, ...). The server writes
    * them in batches (BULK_BATCH_SIZE, 500 by default), each batch in one
    * transaction that commits whole or not at all, and reads no further
-   * while a batch is being written. A record that is invalid, would create
+   * while a batch is being written; a partial batch is written once the
+   * client has sent nothing for 50 ms. A record that is invalid, would create
    * a user without name and email, or names another expected_version is
    * rejected alone; the rest are written. Records for one user apply in
    * stream order, as if sent one by one. The stream fails (everything
