@@ -7,6 +7,17 @@ import type { Logger } from 'pino';
 import { EXIT_CODES } from './exit-codes.ts';
 
 /**
+ * Exits with `code` once the log lines written so far have reached stdout:
+ * pino writes asynchronously, and through a pipe (a supervisor, a test) the
+ * last lines ("stopped" among them) would otherwise be lost. A log that
+ * cannot be flushed within a second does not hold the exit up.
+ */
+export function exitAfterFlush(logger: Logger, code: number): void {
+  setTimeout(() => process.exit(code), 1_000);
+  logger.flush(() => process.exit(code));
+}
+
+/**
  * Waits for SIGTERM/SIGINT, runs `shutdown` (which resolves to true for a
  * clean stop), then exits: 0 when clean, SHUTDOWN_FORCED when not, or when
  * it has not ended within `watchdogMs`.
@@ -14,14 +25,12 @@ import { EXIT_CODES } from './exit-codes.ts';
 export function runUntilSignal(logger: Logger, shutdown: () => Promise<boolean>, watchdogMs: number): Promise<void> {
   return new Promise(() => {
     let shuttingDown = false;
-    const exit = (code: number): void => {
-      logger.flush();
-      process.exit(code);
-    };
+    const exit = (code: number): void => exitAfterFlush(logger, code);
     const onSignal = (signal: NodeJS.Signals): void => {
       if (shuttingDown) {
         logger.warn({ signal, exitCode: EXIT_CODES.START_FAILED }, 'second signal: exiting now');
         exit(EXIT_CODES.START_FAILED);
+        return;
       }
       shuttingDown = true;
       logger.info({ signal }, 'shutting down');

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { BindError, CLIENT_CLOSE_BOUND_MS, startApp } from './app.ts';
 import type { Config } from './config.ts';
 import { EXIT_CODES } from './exit-codes.ts';
-import { runUntilSignal } from './process-lifecycle.ts';
+import { exitAfterFlush, runUntilSignal } from './process-lifecycle.ts';
 
 /** What an entry point has decided before serving. */
 export interface ServeOptions {
@@ -36,8 +36,8 @@ export async function serve(options: ServeOptions, afterStop: () => Promise<void
     const message = error instanceof Error ? error.message : String(error);
     logger.fatal({ exitCode, err: error }, error instanceof BindError ? message : `could not start: ${message}`);
     await afterStop().catch(() => undefined);
-    logger.flush();
-    process.exit(exitCode);
+    exitAfterFlush(logger, exitCode);
+    return;
   }
   logger.info({ port: app.port, ...options.extra }, `serving ${options.description}`);
   const running = app;
