@@ -12,7 +12,7 @@
  * by one, and the outcome is computed afresh on every attempt of the
  * transaction.
  */
-import type { AnyBulkWriteOperation } from 'mongodb';
+import type { AnyBulkWriteOperation, Document, Filter } from 'mongodb';
 import { newVersion, type UsersDatabase } from '../db/collections.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { FieldViolation } from '../errors/app-error.ts';
@@ -48,6 +48,11 @@ function versionMismatch(expected: string, actual: string | undefined): FieldVio
     reason: 'WRONG_VERSION',
     description: `expected version ${JSON.stringify(expected)} but ${found} at this point of the stream`,
   };
+}
+
+/** A child record's write, as IdentifyUser makes it: replace-or-create by its key. */
+function upsertOne<T extends Document>(filter: Filter<T>, update: Document[]): AnyBulkWriteOperation<T> {
+  return { updateOne: { filter, update, upsert: true } };
 }
 
 /** Writes `records` (in stream order) in one transaction and says what became of each. */
@@ -91,22 +96,10 @@ export function writeBatch(db: UsersDatabase, records: readonly BatchRecord[]): 
         },
       });
       for (const input of command.channelData) {
-        channelData.push({
-          updateOne: {
-            filter: { userId, channelId: input.channelId },
-            update: channelDataPipeline(input, newVersion()),
-            upsert: true,
-          },
-        });
+        channelData.push(upsertOne({ userId, channelId: input.channelId }, channelDataPipeline(input, newVersion())));
       }
       for (const input of command.preferenceSets) {
-        preferenceSets.push({
-          updateOne: {
-            filter: { userId, setId: input.id },
-            update: preferenceSetPipeline(input, newVersion()),
-            upsert: true,
-          },
-        });
+        preferenceSets.push(upsertOne({ userId, setId: input.id }, preferenceSetPipeline(input, newVersion())));
       }
       if (current === undefined) created += 1;
       else updated += 1;
