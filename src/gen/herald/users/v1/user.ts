@@ -56,7 +56,7 @@ export interface User {
     | undefined;
   /**
    * When the user was created: the time the caller gave in IdentifyUser, or
-   * else the server time of the first identify.
+   * else the server time of the first identify. To the millisecond.
    */
   createdAt:
     | Date

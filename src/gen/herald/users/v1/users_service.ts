@@ -131,7 +131,9 @@ export interface IdentifyUserRequest {
   unsetProperties: string[];
   /**
    * When the user was created in the caller's system. Optional; when left
-   * out, a new user's created_at is the server time of this call.
+   * out, a new user's created_at is the server time of this call. Kept to
+   * the millisecond, as MongoDB keeps dates: the digits below it are not
+   * kept, and the time may move by less than a millisecond.
    */
   createdAt:
     | Date
