@@ -1,0 +1,29 @@
+/**
+ * The TypeScript client of herald.users.v1.UsersService, built into the
+ * package in clients/typescript: the grpc-js client class, every request,
+ * response and resource type with its protobuf codec, and the decoder of the
+ * error details the service sends.
+ */
+// Every generated file declares protobufPackage, DeepPartial and MessageFns;
+// the service file's stand for all (the same package, identical helper
+// types), so the other files' exports are listed by name.
+export * from '../gen/herald/users/v1/users_service.js';
+export { User } from '../gen/herald/users/v1/user.js';
+export { ChannelData, ChannelDataInput } from '../gen/herald/users/v1/channel_data.js';
+export {
+  PreferenceSet,
+  PreferenceSet_CategoriesEntry,
+  PreferenceSet_ChannelTypesEntry,
+  PreferenceSet_WorkflowsEntry,
+  PreferenceSetting,
+  PreferenceSetting_ChannelTypesEntry,
+} from '../gen/herald/users/v1/preferences.js';
+export {
+  BadRequest,
+  BadRequest_FieldViolation,
+  ErrorInfo,
+  PreconditionFailure,
+  PreconditionFailure_Violation,
+} from '../gen/google/rpc/error_details.js';
+export { Status } from '../gen/google/rpc/status.js';
+export * from './status-details.ts';
