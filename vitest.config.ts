@@ -22,7 +22,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'mongo',
-          include: ['test/conformance/**/*.test.ts', 'test/integration/**/*.test.ts'],
+          include: ['test/conformance/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/interop/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
         },
       },
