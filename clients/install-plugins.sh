@@ -32,6 +32,12 @@ install_go_tool google.golang.org/protobuf/cmd/protoc-gen-go \
 install_go_tool google.golang.org/grpc/cmd/protoc-gen-go-grpc \
   google.golang.org/grpc/cmd/protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC_VERSION"
 
+# A virtual environment's scripts name its interpreter by absolute path, so
+# one made before the checkout moved cannot run them: make it again.
+if [ -x "$tools/venv/bin/python" ] && [ -f "$tools/venv/bin/protoc-gen-mypy" ] &&
+  [ "$(head -1 "$tools/venv/bin/protoc-gen-mypy")" != "#!$tools/venv/bin/python" ]; then
+  rm -rf "$tools/venv"
+fi
 if [ ! -x "$tools/venv/bin/python" ]; then
   python3 -m venv "$tools/venv"
 fi
