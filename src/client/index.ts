@@ -1,6 +1,7 @@
 /**
- * The TypeScript client of herald.users.v1.UsersService, built into the
- * package in clients/typescript: the grpc-js client class, every request,
+ * The TypeScript client of herald.users.v1.UsersService and
+ * herald.messages.v1.MessagesService, built into the package in
+ * clients/typescript: the grpc-js client classes, every request,
  * response and resource type with its protobuf codec, and the decoder of the
  * error details the service sends.
  */
@@ -18,6 +19,30 @@ export {
   PreferenceSetting,
   PreferenceSetting_ChannelTypesEntry,
 } from '../gen/herald/users/v1/preferences.js';
+// herald.messages.v1: its own package, listed by name so that its
+// protobufPackage and helper types do not clash with the users package's.
+export {
+  ActivityInput,
+  AddActivityRequest,
+  AddActivityResponse,
+  CreateMessageRequest,
+  CreateMessageResponse,
+  GetMessageRequest,
+  GetMessageResponse,
+  ListActivitiesRequest,
+  ListActivitiesResponse,
+  ListMessagesRequest,
+  ListMessagesResponse,
+  MarkMessagesRequest,
+  MarkMessagesResponse,
+  MessageStatusChange,
+  messageStatusChangeFromJSON,
+  messageStatusChangeToJSON,
+  MessagesServiceClient,
+  MessagesServiceService,
+  type MessagesServiceServer,
+} from '../gen/herald/messages/v1/messages_service.js';
+export { Activity, Message, MissingUser, UserReference } from '../gen/herald/messages/v1/message.js';
 export {
   BadRequest,
   BadRequest_FieldViolation,

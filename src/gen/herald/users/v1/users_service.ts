@@ -230,6 +230,55 @@ export interface BulkDeleteUsersResponse {
   missingUserIds: string[];
 }
 
+/** MergeUsers' request. */
+export interface MergeUsersRequest {
+  /** The user who stays and receives the secondary's data. Required. */
+  primaryUserId: string;
+  /**
+   * The user who is folded into the primary and then deleted. Required;
+   * not the primary's id.
+   */
+  secondaryUserId: string;
+  /**
+   * When true, nothing is written: the response shows what a merge now
+   * would do.
+   */
+  dryRun: boolean;
+}
+
+/** MergeUsers' response. */
+export interface MergeUsersResponse {
+  /** The primary after the merge (with dry_run: as it would be). */
+  user:
+    | User
+    | undefined;
+  /**
+   * The property paths where both users hold a value and the values differ,
+   * so the primary's was kept, e.g. "properties.address.city"; sorted.
+   */
+  conflictingProperties: string[];
+  /** The secondary's channel data copied to the primary (channel ids). */
+  channelIdsAdded: string[];
+  /** The secondary's preference sets copied to the primary (set ids). */
+  preferenceSetIdsAdded: string[];
+  /**
+   * Messages handed to the primary as their recipient (with dry_run: that
+   * would be, now).
+   */
+  messagesMoved: number;
+  /**
+   * Activities handed to the primary as their actor (with dry_run: that
+   * would be, now).
+   */
+  activitiesMoved: number;
+  /**
+   * True when the history move has finished. False when the call's deadline
+   * came first: the move goes on in the server, and the counts are those
+   * moved so far.
+   */
+  historyComplete: boolean;
+}
+
 /** One message of a BulkIdentifyUsers stream. */
 export interface BulkIdentifyUsersRequest {
   /** Up to 1000 users, each as IdentifyUser takes it and under the same rules. */
@@ -1411,6 +1460,316 @@ export const BulkDeleteUsersResponse: MessageFns<BulkDeleteUsersResponse> = {
     const message = createBaseBulkDeleteUsersResponse();
     message.deletedUserIds = object.deletedUserIds?.map((e) => e) || [];
     message.missingUserIds = object.missingUserIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMergeUsersRequest(): MergeUsersRequest {
+  return { primaryUserId: "", secondaryUserId: "", dryRun: false };
+}
+
+export const MergeUsersRequest: MessageFns<MergeUsersRequest> = {
+  encode(message: MergeUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.primaryUserId !== "") {
+      writer.uint32(10).string(message.primaryUserId);
+    }
+    if (message.secondaryUserId !== "") {
+      writer.uint32(18).string(message.secondaryUserId);
+    }
+    if (message.dryRun !== false) {
+      writer.uint32(24).bool(message.dryRun);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MergeUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMergeUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.primaryUserId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.secondaryUserId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.dryRun = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MergeUsersRequest {
+    return {
+      primaryUserId: isSet(object.primaryUserId)
+        ? globalThis.String(object.primaryUserId)
+        : isSet(object.primary_user_id)
+        ? globalThis.String(object.primary_user_id)
+        : "",
+      secondaryUserId: isSet(object.secondaryUserId)
+        ? globalThis.String(object.secondaryUserId)
+        : isSet(object.secondary_user_id)
+        ? globalThis.String(object.secondary_user_id)
+        : "",
+      dryRun: isSet(object.dryRun)
+        ? globalThis.Boolean(object.dryRun)
+        : isSet(object.dry_run)
+        ? globalThis.Boolean(object.dry_run)
+        : false,
+    };
+  },
+
+  toJSON(message: MergeUsersRequest): unknown {
+    const obj: any = {};
+    if (message.primaryUserId !== "") {
+      obj.primaryUserId = message.primaryUserId;
+    }
+    if (message.secondaryUserId !== "") {
+      obj.secondaryUserId = message.secondaryUserId;
+    }
+    if (message.dryRun !== false) {
+      obj.dryRun = message.dryRun;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MergeUsersRequest>): MergeUsersRequest {
+    return MergeUsersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MergeUsersRequest>): MergeUsersRequest {
+    const message = createBaseMergeUsersRequest();
+    message.primaryUserId = object.primaryUserId ?? "";
+    message.secondaryUserId = object.secondaryUserId ?? "";
+    message.dryRun = object.dryRun ?? false;
+    return message;
+  },
+};
+
+function createBaseMergeUsersResponse(): MergeUsersResponse {
+  return {
+    user: undefined,
+    conflictingProperties: [],
+    channelIdsAdded: [],
+    preferenceSetIdsAdded: [],
+    messagesMoved: 0,
+    activitiesMoved: 0,
+    historyComplete: false,
+  };
+}
+
+export const MergeUsersResponse: MessageFns<MergeUsersResponse> = {
+  encode(message: MergeUsersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.conflictingProperties) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.channelIdsAdded) {
+      writer.uint32(26).string(v!);
+    }
+    for (const v of message.preferenceSetIdsAdded) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.messagesMoved !== 0) {
+      writer.uint32(40).int64(message.messagesMoved);
+    }
+    if (message.activitiesMoved !== 0) {
+      writer.uint32(48).int64(message.activitiesMoved);
+    }
+    if (message.historyComplete !== false) {
+      writer.uint32(56).bool(message.historyComplete);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MergeUsersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMergeUsersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.conflictingProperties.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.channelIdsAdded.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.preferenceSetIdsAdded.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.messagesMoved = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.activitiesMoved = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.historyComplete = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MergeUsersResponse {
+    return {
+      user: isSet(object.user) ? User.fromJSON(object.user) : undefined,
+      conflictingProperties: globalThis.Array.isArray(object?.conflictingProperties)
+        ? object.conflictingProperties.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.conflicting_properties)
+        ? object.conflicting_properties.map((e: any) => globalThis.String(e))
+        : [],
+      channelIdsAdded: globalThis.Array.isArray(object?.channelIdsAdded)
+        ? object.channelIdsAdded.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.channel_ids_added)
+        ? object.channel_ids_added.map((e: any) => globalThis.String(e))
+        : [],
+      preferenceSetIdsAdded: globalThis.Array.isArray(object?.preferenceSetIdsAdded)
+        ? object.preferenceSetIdsAdded.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.preference_set_ids_added)
+        ? object.preference_set_ids_added.map((e: any) => globalThis.String(e))
+        : [],
+      messagesMoved: isSet(object.messagesMoved)
+        ? globalThis.Number(object.messagesMoved)
+        : isSet(object.messages_moved)
+        ? globalThis.Number(object.messages_moved)
+        : 0,
+      activitiesMoved: isSet(object.activitiesMoved)
+        ? globalThis.Number(object.activitiesMoved)
+        : isSet(object.activities_moved)
+        ? globalThis.Number(object.activities_moved)
+        : 0,
+      historyComplete: isSet(object.historyComplete)
+        ? globalThis.Boolean(object.historyComplete)
+        : isSet(object.history_complete)
+        ? globalThis.Boolean(object.history_complete)
+        : false,
+    };
+  },
+
+  toJSON(message: MergeUsersResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    if (message.conflictingProperties?.length) {
+      obj.conflictingProperties = message.conflictingProperties;
+    }
+    if (message.channelIdsAdded?.length) {
+      obj.channelIdsAdded = message.channelIdsAdded;
+    }
+    if (message.preferenceSetIdsAdded?.length) {
+      obj.preferenceSetIdsAdded = message.preferenceSetIdsAdded;
+    }
+    if (message.messagesMoved !== 0) {
+      obj.messagesMoved = Math.round(message.messagesMoved);
+    }
+    if (message.activitiesMoved !== 0) {
+      obj.activitiesMoved = Math.round(message.activitiesMoved);
+    }
+    if (message.historyComplete !== false) {
+      obj.historyComplete = message.historyComplete;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MergeUsersResponse>): MergeUsersResponse {
+    return MergeUsersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MergeUsersResponse>): MergeUsersResponse {
+    const message = createBaseMergeUsersResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    message.conflictingProperties = object.conflictingProperties?.map((e) => e) || [];
+    message.channelIdsAdded = object.channelIdsAdded?.map((e) => e) || [];
+    message.preferenceSetIdsAdded = object.preferenceSetIdsAdded?.map((e) => e) || [];
+    message.messagesMoved = object.messagesMoved ?? 0;
+    message.activitiesMoved = object.activitiesMoved ?? 0;
+    message.historyComplete = object.historyComplete ?? false;
     return message;
   },
 };
@@ -3060,6 +3419,36 @@ export const UsersServiceService = {
     responseDeserialize: (value: Buffer): BulkDeleteUsersResponse => BulkDeleteUsersResponse.decode(value),
   },
   /**
+   * DESTRUCTIVE, AND CANNOT BE UNDONE: folds the secondary user into the
+   * primary, then deletes the secondary for good. The primary's properties
+   * are deep-merged with the secondary's: nested objects merge key by key,
+   * and where both hold a value at the same path the primary's stays (an
+   * array is a value: arrays are never combined). Preference sets and
+   * channel data the primary lacks (by set id, by channel id) are copied
+   * from the secondary; the secondary's others are deleted with it. All of
+   * that is one transaction. Then the secondary's messages and activities
+   * inserted in the 30 days before the merge are handed to the primary (as
+   * recipient and as actor); older ones keep naming the secondary and show
+   * the MissingUser marker. That move can be large and runs in batches; it
+   * is recorded before it starts and finishes even if the server stops half
+   * way (it resumes at start-up), and meanwhile every message reads as it
+   * will read once the move is done. With dry_run, nothing is written and the
+   * response shows the merged user and the conflicting properties. Errors:
+   * INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
+   * user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
+   * (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
+   * encoded).
+   */
+  mergeUsers: {
+    path: "/herald.users.v1.UsersService/MergeUsers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MergeUsersRequest): Buffer => Buffer.from(MergeUsersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MergeUsersRequest => MergeUsersRequest.decode(value),
+    responseSerialize: (value: MergeUsersResponse): Buffer => Buffer.from(MergeUsersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MergeUsersResponse => MergeUsersResponse.decode(value),
+  },
+  /**
    * Identifies many users from one client stream. Each message carries up to
    * 1000 users, each exactly as IdentifyUser takes it; records are numbered
    * by their position in the whole stream (0, 1, 2, ...). The server writes
@@ -3220,6 +3609,28 @@ export interface UsersServiceServer extends UntypedServiceImplementation {
    */
   bulkDeleteUsers: handleUnaryCall<BulkDeleteUsersRequest, BulkDeleteUsersResponse>;
   /**
+   * DESTRUCTIVE, AND CANNOT BE UNDONE: folds the secondary user into the
+   * primary, then deletes the secondary for good. The primary's properties
+   * are deep-merged with the secondary's: nested objects merge key by key,
+   * and where both hold a value at the same path the primary's stays (an
+   * array is a value: arrays are never combined). Preference sets and
+   * channel data the primary lacks (by set id, by channel id) are copied
+   * from the secondary; the secondary's others are deleted with it. All of
+   * that is one transaction. Then the secondary's messages and activities
+   * inserted in the 30 days before the merge are handed to the primary (as
+   * recipient and as actor); older ones keep naming the secondary and show
+   * the MissingUser marker. That move can be large and runs in batches; it
+   * is recorded before it starts and finishes even if the server stops half
+   * way (it resumes at start-up), and meanwhile every message reads as it
+   * will read once the move is done. With dry_run, nothing is written and the
+   * response shows the merged user and the conflicting properties. Errors:
+   * INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
+   * user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
+   * (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
+   * encoded).
+   */
+  mergeUsers: handleUnaryCall<MergeUsersRequest, MergeUsersResponse>;
+  /**
    * Identifies many users from one client stream. Each message carries up to
    * 1000 users, each exactly as IdentifyUser takes it; records are numbered
    * by their position in the whole stream (0, 1, 2, ...). The server writes
@@ -3368,6 +3779,42 @@ export interface UsersServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: BulkDeleteUsersResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * DESTRUCTIVE, AND CANNOT BE UNDONE: folds the secondary user into the
+   * primary, then deletes the secondary for good. The primary's properties
+   * are deep-merged with the secondary's: nested objects merge key by key,
+   * and where both hold a value at the same path the primary's stays (an
+   * array is a value: arrays are never combined). Preference sets and
+   * channel data the primary lacks (by set id, by channel id) are copied
+   * from the secondary; the secondary's others are deleted with it. All of
+   * that is one transaction. Then the secondary's messages and activities
+   * inserted in the 30 days before the merge are handed to the primary (as
+   * recipient and as actor); older ones keep naming the secondary and show
+   * the MissingUser marker. That move can be large and runs in batches; it
+   * is recorded before it starts and finishes even if the server stops half
+   * way (it resumes at start-up), and meanwhile every message reads as it
+   * will read once the move is done. With dry_run, nothing is written and the
+   * response shows the merged user and the conflicting properties. Errors:
+   * INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
+   * user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
+   * (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
+   * encoded).
+   */
+  mergeUsers(
+    request: MergeUsersRequest,
+    callback: (error: ServiceError | null, response: MergeUsersResponse) => void,
+  ): ClientUnaryCall;
+  mergeUsers(
+    request: MergeUsersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MergeUsersResponse) => void,
+  ): ClientUnaryCall;
+  mergeUsers(
+    request: MergeUsersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MergeUsersResponse) => void,
   ): ClientUnaryCall;
   /**
    * Identifies many users from one client stream. Each message carries up to

@@ -701,6 +701,177 @@ func (x *BulkDeleteUsersResponse) GetMissingUserIds() []string {
 	return nil
 }
 
+// MergeUsers' request.
+type MergeUsersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The user who stays and receives the secondary's data. Required.
+	PrimaryUserId string `protobuf:"bytes,1,opt,name=primary_user_id,json=primaryUserId,proto3" json:"primary_user_id,omitempty"`
+	// The user who is folded into the primary and then deleted. Required;
+	// not the primary's id.
+	SecondaryUserId string `protobuf:"bytes,2,opt,name=secondary_user_id,json=secondaryUserId,proto3" json:"secondary_user_id,omitempty"`
+	// When true, nothing is written: the response shows what a merge now
+	// would do.
+	DryRun        bool `protobuf:"varint,3,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeUsersRequest) Reset() {
+	*x = MergeUsersRequest{}
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeUsersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeUsersRequest) ProtoMessage() {}
+
+func (x *MergeUsersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeUsersRequest.ProtoReflect.Descriptor instead.
+func (*MergeUsersRequest) Descriptor() ([]byte, []int) {
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *MergeUsersRequest) GetPrimaryUserId() string {
+	if x != nil {
+		return x.PrimaryUserId
+	}
+	return ""
+}
+
+func (x *MergeUsersRequest) GetSecondaryUserId() string {
+	if x != nil {
+		return x.SecondaryUserId
+	}
+	return ""
+}
+
+func (x *MergeUsersRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// MergeUsers' response.
+type MergeUsersResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The primary after the merge (with dry_run: as it would be).
+	User *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
+	// The property paths where both users hold a value and the values differ,
+	// so the primary's was kept, e.g. "properties.address.city"; sorted.
+	ConflictingProperties []string `protobuf:"bytes,2,rep,name=conflicting_properties,json=conflictingProperties,proto3" json:"conflicting_properties,omitempty"`
+	// The secondary's channel data copied to the primary (channel ids).
+	ChannelIdsAdded []string `protobuf:"bytes,3,rep,name=channel_ids_added,json=channelIdsAdded,proto3" json:"channel_ids_added,omitempty"`
+	// The secondary's preference sets copied to the primary (set ids).
+	PreferenceSetIdsAdded []string `protobuf:"bytes,4,rep,name=preference_set_ids_added,json=preferenceSetIdsAdded,proto3" json:"preference_set_ids_added,omitempty"`
+	// Messages handed to the primary as their recipient (with dry_run: that
+	// would be, now).
+	MessagesMoved int64 `protobuf:"varint,5,opt,name=messages_moved,json=messagesMoved,proto3" json:"messages_moved,omitempty"`
+	// Activities handed to the primary as their actor (with dry_run: that
+	// would be, now).
+	ActivitiesMoved int64 `protobuf:"varint,6,opt,name=activities_moved,json=activitiesMoved,proto3" json:"activities_moved,omitempty"`
+	// True when the history move has finished. False when the call's deadline
+	// came first: the move goes on in the server, and the counts are those
+	// moved so far.
+	HistoryComplete bool `protobuf:"varint,7,opt,name=history_complete,json=historyComplete,proto3" json:"history_complete,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *MergeUsersResponse) Reset() {
+	*x = MergeUsersResponse{}
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeUsersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeUsersResponse) ProtoMessage() {}
+
+func (x *MergeUsersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeUsersResponse.ProtoReflect.Descriptor instead.
+func (*MergeUsersResponse) Descriptor() ([]byte, []int) {
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *MergeUsersResponse) GetUser() *User {
+	if x != nil {
+		return x.User
+	}
+	return nil
+}
+
+func (x *MergeUsersResponse) GetConflictingProperties() []string {
+	if x != nil {
+		return x.ConflictingProperties
+	}
+	return nil
+}
+
+func (x *MergeUsersResponse) GetChannelIdsAdded() []string {
+	if x != nil {
+		return x.ChannelIdsAdded
+	}
+	return nil
+}
+
+func (x *MergeUsersResponse) GetPreferenceSetIdsAdded() []string {
+	if x != nil {
+		return x.PreferenceSetIdsAdded
+	}
+	return nil
+}
+
+func (x *MergeUsersResponse) GetMessagesMoved() int64 {
+	if x != nil {
+		return x.MessagesMoved
+	}
+	return 0
+}
+
+func (x *MergeUsersResponse) GetActivitiesMoved() int64 {
+	if x != nil {
+		return x.ActivitiesMoved
+	}
+	return 0
+}
+
+func (x *MergeUsersResponse) GetHistoryComplete() bool {
+	if x != nil {
+		return x.HistoryComplete
+	}
+	return false
+}
+
 // One message of a BulkIdentifyUsers stream.
 type BulkIdentifyUsersRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -712,7 +883,7 @@ type BulkIdentifyUsersRequest struct {
 
 func (x *BulkIdentifyUsersRequest) Reset() {
 	*x = BulkIdentifyUsersRequest{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[10]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -724,7 +895,7 @@ func (x *BulkIdentifyUsersRequest) String() string {
 func (*BulkIdentifyUsersRequest) ProtoMessage() {}
 
 func (x *BulkIdentifyUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[10]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -737,7 +908,7 @@ func (x *BulkIdentifyUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BulkIdentifyUsersRequest.ProtoReflect.Descriptor instead.
 func (*BulkIdentifyUsersRequest) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{10}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *BulkIdentifyUsersRequest) GetUsers() []*IdentifyUserRequest {
@@ -764,7 +935,7 @@ type RejectedUser struct {
 
 func (x *RejectedUser) Reset() {
 	*x = RejectedUser{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[11]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +947,7 @@ func (x *RejectedUser) String() string {
 func (*RejectedUser) ProtoMessage() {}
 
 func (x *RejectedUser) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[11]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +960,7 @@ func (x *RejectedUser) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RejectedUser.ProtoReflect.Descriptor instead.
 func (*RejectedUser) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{11}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *RejectedUser) GetPosition() int64 {
@@ -835,7 +1006,7 @@ type BulkIdentifyUsersResponse struct {
 
 func (x *BulkIdentifyUsersResponse) Reset() {
 	*x = BulkIdentifyUsersResponse{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[12]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -847,7 +1018,7 @@ func (x *BulkIdentifyUsersResponse) String() string {
 func (*BulkIdentifyUsersResponse) ProtoMessage() {}
 
 func (x *BulkIdentifyUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[12]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -860,7 +1031,7 @@ func (x *BulkIdentifyUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BulkIdentifyUsersResponse.ProtoReflect.Descriptor instead.
 func (*BulkIdentifyUsersResponse) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{12}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *BulkIdentifyUsersResponse) GetReceived() int64 {
@@ -920,7 +1091,7 @@ type StreamIdentifyUsersRequest struct {
 
 func (x *StreamIdentifyUsersRequest) Reset() {
 	*x = StreamIdentifyUsersRequest{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[13]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -932,7 +1103,7 @@ func (x *StreamIdentifyUsersRequest) String() string {
 func (*StreamIdentifyUsersRequest) ProtoMessage() {}
 
 func (x *StreamIdentifyUsersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[13]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -945,7 +1116,7 @@ func (x *StreamIdentifyUsersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamIdentifyUsersRequest.ProtoReflect.Descriptor instead.
 func (*StreamIdentifyUsersRequest) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{13}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *StreamIdentifyUsersRequest) GetStartPosition() int64 {
@@ -980,7 +1151,7 @@ type StreamIdentifyUsersResponse struct {
 
 func (x *StreamIdentifyUsersResponse) Reset() {
 	*x = StreamIdentifyUsersResponse{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[14]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -992,7 +1163,7 @@ func (x *StreamIdentifyUsersResponse) String() string {
 func (*StreamIdentifyUsersResponse) ProtoMessage() {}
 
 func (x *StreamIdentifyUsersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[14]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1005,7 +1176,7 @@ func (x *StreamIdentifyUsersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StreamIdentifyUsersResponse.ProtoReflect.Descriptor instead.
 func (*StreamIdentifyUsersResponse) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{14}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *StreamIdentifyUsersResponse) GetNextPosition() int64 {
@@ -1049,7 +1220,7 @@ type GetChannelDataRequest struct {
 
 func (x *GetChannelDataRequest) Reset() {
 	*x = GetChannelDataRequest{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[15]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1061,7 +1232,7 @@ func (x *GetChannelDataRequest) String() string {
 func (*GetChannelDataRequest) ProtoMessage() {}
 
 func (x *GetChannelDataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[15]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1074,7 +1245,7 @@ func (x *GetChannelDataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChannelDataRequest.ProtoReflect.Descriptor instead.
 func (*GetChannelDataRequest) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{15}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetChannelDataRequest) GetUserId() string {
@@ -1102,7 +1273,7 @@ type GetChannelDataResponse struct {
 
 func (x *GetChannelDataResponse) Reset() {
 	*x = GetChannelDataResponse{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[16]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1114,7 +1285,7 @@ func (x *GetChannelDataResponse) String() string {
 func (*GetChannelDataResponse) ProtoMessage() {}
 
 func (x *GetChannelDataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[16]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1127,7 +1298,7 @@ func (x *GetChannelDataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetChannelDataResponse.ProtoReflect.Descriptor instead.
 func (*GetChannelDataResponse) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{16}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetChannelDataResponse) GetChannelData() *ChannelData {
@@ -1155,7 +1326,7 @@ type SetChannelDataRequest struct {
 
 func (x *SetChannelDataRequest) Reset() {
 	*x = SetChannelDataRequest{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[17]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1338,7 @@ func (x *SetChannelDataRequest) String() string {
 func (*SetChannelDataRequest) ProtoMessage() {}
 
 func (x *SetChannelDataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[17]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1351,7 @@ func (x *SetChannelDataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChannelDataRequest.ProtoReflect.Descriptor instead.
 func (*SetChannelDataRequest) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{17}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *SetChannelDataRequest) GetUserId() string {
@@ -1222,7 +1393,7 @@ type SetChannelDataResponse struct {
 
 func (x *SetChannelDataResponse) Reset() {
 	*x = SetChannelDataResponse{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[18]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1234,7 +1405,7 @@ func (x *SetChannelDataResponse) String() string {
 func (*SetChannelDataResponse) ProtoMessage() {}
 
 func (x *SetChannelDataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[18]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1247,7 +1418,7 @@ func (x *SetChannelDataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetChannelDataResponse.ProtoReflect.Descriptor instead.
 func (*SetChannelDataResponse) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{18}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SetChannelDataResponse) GetChannelData() *ChannelData {
@@ -1270,7 +1441,7 @@ type UnsetChannelDataRequest struct {
 
 func (x *UnsetChannelDataRequest) Reset() {
 	*x = UnsetChannelDataRequest{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[19]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1282,7 +1453,7 @@ func (x *UnsetChannelDataRequest) String() string {
 func (*UnsetChannelDataRequest) ProtoMessage() {}
 
 func (x *UnsetChannelDataRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[19]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1295,7 +1466,7 @@ func (x *UnsetChannelDataRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnsetChannelDataRequest.ProtoReflect.Descriptor instead.
 func (*UnsetChannelDataRequest) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{19}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UnsetChannelDataRequest) GetUserId() string {
@@ -1321,7 +1492,7 @@ type UnsetChannelDataResponse struct {
 
 func (x *UnsetChannelDataResponse) Reset() {
 	*x = UnsetChannelDataResponse{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[20]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1333,7 +1504,7 @@ func (x *UnsetChannelDataResponse) String() string {
 func (*UnsetChannelDataResponse) ProtoMessage() {}
 
 func (x *UnsetChannelDataResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[20]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1346,7 +1517,7 @@ func (x *UnsetChannelDataResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnsetChannelDataResponse.ProtoReflect.Descriptor instead.
 func (*UnsetChannelDataResponse) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{20}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{22}
 }
 
 // GetPreferences' request.
@@ -1362,7 +1533,7 @@ type GetPreferencesRequest struct {
 
 func (x *GetPreferencesRequest) Reset() {
 	*x = GetPreferencesRequest{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[21]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1374,7 +1545,7 @@ func (x *GetPreferencesRequest) String() string {
 func (*GetPreferencesRequest) ProtoMessage() {}
 
 func (x *GetPreferencesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[21]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1387,7 +1558,7 @@ func (x *GetPreferencesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPreferencesRequest.ProtoReflect.Descriptor instead.
 func (*GetPreferencesRequest) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{21}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetPreferencesRequest) GetUserId() string {
@@ -1415,7 +1586,7 @@ type GetPreferencesResponse struct {
 
 func (x *GetPreferencesResponse) Reset() {
 	*x = GetPreferencesResponse{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[22]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1427,7 +1598,7 @@ func (x *GetPreferencesResponse) String() string {
 func (*GetPreferencesResponse) ProtoMessage() {}
 
 func (x *GetPreferencesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[22]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1440,7 +1611,7 @@ func (x *GetPreferencesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPreferencesResponse.ProtoReflect.Descriptor instead.
 func (*GetPreferencesResponse) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{22}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetPreferencesResponse) GetPreferenceSet() *PreferenceSet {
@@ -1467,7 +1638,7 @@ type SetPreferencesRequest struct {
 
 func (x *SetPreferencesRequest) Reset() {
 	*x = SetPreferencesRequest{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[23]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1479,7 +1650,7 @@ func (x *SetPreferencesRequest) String() string {
 func (*SetPreferencesRequest) ProtoMessage() {}
 
 func (x *SetPreferencesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[23]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1492,7 +1663,7 @@ func (x *SetPreferencesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPreferencesRequest.ProtoReflect.Descriptor instead.
 func (*SetPreferencesRequest) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{23}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SetPreferencesRequest) GetUserId() string {
@@ -1527,7 +1698,7 @@ type SetPreferencesResponse struct {
 
 func (x *SetPreferencesResponse) Reset() {
 	*x = SetPreferencesResponse{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[24]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1539,7 +1710,7 @@ func (x *SetPreferencesResponse) String() string {
 func (*SetPreferencesResponse) ProtoMessage() {}
 
 func (x *SetPreferencesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[24]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1552,7 +1723,7 @@ func (x *SetPreferencesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetPreferencesResponse.ProtoReflect.Descriptor instead.
 func (*SetPreferencesResponse) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{24}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SetPreferencesResponse) GetPreferenceSet() *PreferenceSet {
@@ -1573,7 +1744,7 @@ type ListPreferencesRequest struct {
 
 func (x *ListPreferencesRequest) Reset() {
 	*x = ListPreferencesRequest{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[25]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1585,7 +1756,7 @@ func (x *ListPreferencesRequest) String() string {
 func (*ListPreferencesRequest) ProtoMessage() {}
 
 func (x *ListPreferencesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[25]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1598,7 +1769,7 @@ func (x *ListPreferencesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPreferencesRequest.ProtoReflect.Descriptor instead.
 func (*ListPreferencesRequest) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{25}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListPreferencesRequest) GetUserId() string {
@@ -1619,7 +1790,7 @@ type ListPreferencesResponse struct {
 
 func (x *ListPreferencesResponse) Reset() {
 	*x = ListPreferencesResponse{}
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[26]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1631,7 +1802,7 @@ func (x *ListPreferencesResponse) String() string {
 func (*ListPreferencesResponse) ProtoMessage() {}
 
 func (x *ListPreferencesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_herald_users_v1_users_service_proto_msgTypes[26]
+	mi := &file_herald_users_v1_users_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1644,7 +1815,7 @@ func (x *ListPreferencesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPreferencesResponse.ProtoReflect.Descriptor instead.
 func (*ListPreferencesResponse) Descriptor() ([]byte, []int) {
-	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{26}
+	return file_herald_users_v1_users_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListPreferencesResponse) GetPreferenceSets() []*PreferenceSet {
@@ -1707,7 +1878,19 @@ const file_herald_users_v1_users_service_proto_rawDesc = "" +
 	"\buser_ids\x18\x01 \x03(\tR\auserIds\"m\n" +
 	"\x17BulkDeleteUsersResponse\x12(\n" +
 	"\x10deleted_user_ids\x18\x01 \x03(\tR\x0edeletedUserIds\x12(\n" +
-	"\x10missing_user_ids\x18\x02 \x03(\tR\x0emissingUserIds\"V\n" +
+	"\x10missing_user_ids\x18\x02 \x03(\tR\x0emissingUserIds\"\x80\x01\n" +
+	"\x11MergeUsersRequest\x12&\n" +
+	"\x0fprimary_user_id\x18\x01 \x01(\tR\rprimaryUserId\x12*\n" +
+	"\x11secondary_user_id\x18\x02 \x01(\tR\x0fsecondaryUserId\x12\x17\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"\xd8\x02\n" +
+	"\x12MergeUsersResponse\x12)\n" +
+	"\x04user\x18\x01 \x01(\v2\x15.herald.users.v1.UserR\x04user\x125\n" +
+	"\x16conflicting_properties\x18\x02 \x03(\tR\x15conflictingProperties\x12*\n" +
+	"\x11channel_ids_added\x18\x03 \x03(\tR\x0fchannelIdsAdded\x127\n" +
+	"\x18preference_set_ids_added\x18\x04 \x03(\tR\x15preferenceSetIdsAdded\x12%\n" +
+	"\x0emessages_moved\x18\x05 \x01(\x03R\rmessagesMoved\x12)\n" +
+	"\x10activities_moved\x18\x06 \x01(\x03R\x0factivitiesMoved\x12)\n" +
+	"\x10history_complete\x18\a \x01(\bR\x0fhistoryComplete\"V\n" +
 	"\x18BulkIdentifyUsersRequest\x12:\n" +
 	"\x05users\x18\x01 \x03(\v2$.herald.users.v1.IdentifyUserRequestR\x05users\"\x8a\x01\n" +
 	"\fRejectedUser\x12\x1a\n" +
@@ -1774,7 +1957,7 @@ const file_herald_users_v1_users_service_proto_rawDesc = "" +
 	"\tTraitMode\x12\x1a\n" +
 	"\x16TRAIT_MODE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10TRAIT_MODE_MERGE\x10\x01\x12\x16\n" +
-	"\x12TRAIT_MODE_REPLACE\x10\x022\x89\n" +
+	"\x12TRAIT_MODE_REPLACE\x10\x022\xe0\n" +
 	"\n" +
 	"\fUsersService\x12[\n" +
 	"\fIdentifyUser\x12$.herald.users.v1.IdentifyUserRequest\x1a%.herald.users.v1.IdentifyUserResponse\x12L\n" +
@@ -1782,7 +1965,9 @@ const file_herald_users_v1_users_service_proto_rawDesc = "" +
 	"\tListUsers\x12!.herald.users.v1.ListUsersRequest\x1a\".herald.users.v1.ListUsersResponse\x12U\n" +
 	"\n" +
 	"DeleteUser\x12\".herald.users.v1.DeleteUserRequest\x1a#.herald.users.v1.DeleteUserResponse\x12d\n" +
-	"\x0fBulkDeleteUsers\x12'.herald.users.v1.BulkDeleteUsersRequest\x1a(.herald.users.v1.BulkDeleteUsersResponse\x12l\n" +
+	"\x0fBulkDeleteUsers\x12'.herald.users.v1.BulkDeleteUsersRequest\x1a(.herald.users.v1.BulkDeleteUsersResponse\x12U\n" +
+	"\n" +
+	"MergeUsers\x12\".herald.users.v1.MergeUsersRequest\x1a#.herald.users.v1.MergeUsersResponse\x12l\n" +
 	"\x11BulkIdentifyUsers\x12).herald.users.v1.BulkIdentifyUsersRequest\x1a*.herald.users.v1.BulkIdentifyUsersResponse(\x01\x12t\n" +
 	"\x13StreamIdentifyUsers\x12+.herald.users.v1.StreamIdentifyUsersRequest\x1a,.herald.users.v1.StreamIdentifyUsersResponse(\x010\x01\x12a\n" +
 	"\x0eGetChannelData\x12&.herald.users.v1.GetChannelDataRequest\x1a'.herald.users.v1.GetChannelDataResponse\x12a\n" +
@@ -1806,7 +1991,7 @@ func file_herald_users_v1_users_service_proto_rawDescGZIP() []byte {
 }
 
 var file_herald_users_v1_users_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_herald_users_v1_users_service_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_herald_users_v1_users_service_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_herald_users_v1_users_service_proto_goTypes = []any{
 	(TraitMode)(0),                               // 0: herald.users.v1.TraitMode
 	(*IdentifyUserRequest)(nil),                  // 1: herald.users.v1.IdentifyUserRequest
@@ -1819,83 +2004,88 @@ var file_herald_users_v1_users_service_proto_goTypes = []any{
 	(*DeleteUserResponse)(nil),                   // 8: herald.users.v1.DeleteUserResponse
 	(*BulkDeleteUsersRequest)(nil),               // 9: herald.users.v1.BulkDeleteUsersRequest
 	(*BulkDeleteUsersResponse)(nil),              // 10: herald.users.v1.BulkDeleteUsersResponse
-	(*BulkIdentifyUsersRequest)(nil),             // 11: herald.users.v1.BulkIdentifyUsersRequest
-	(*RejectedUser)(nil),                         // 12: herald.users.v1.RejectedUser
-	(*BulkIdentifyUsersResponse)(nil),            // 13: herald.users.v1.BulkIdentifyUsersResponse
-	(*StreamIdentifyUsersRequest)(nil),           // 14: herald.users.v1.StreamIdentifyUsersRequest
-	(*StreamIdentifyUsersResponse)(nil),          // 15: herald.users.v1.StreamIdentifyUsersResponse
-	(*GetChannelDataRequest)(nil),                // 16: herald.users.v1.GetChannelDataRequest
-	(*GetChannelDataResponse)(nil),               // 17: herald.users.v1.GetChannelDataResponse
-	(*SetChannelDataRequest)(nil),                // 18: herald.users.v1.SetChannelDataRequest
-	(*SetChannelDataResponse)(nil),               // 19: herald.users.v1.SetChannelDataResponse
-	(*UnsetChannelDataRequest)(nil),              // 20: herald.users.v1.UnsetChannelDataRequest
-	(*UnsetChannelDataResponse)(nil),             // 21: herald.users.v1.UnsetChannelDataResponse
-	(*GetPreferencesRequest)(nil),                // 22: herald.users.v1.GetPreferencesRequest
-	(*GetPreferencesResponse)(nil),               // 23: herald.users.v1.GetPreferencesResponse
-	(*SetPreferencesRequest)(nil),                // 24: herald.users.v1.SetPreferencesRequest
-	(*SetPreferencesResponse)(nil),               // 25: herald.users.v1.SetPreferencesResponse
-	(*ListPreferencesRequest)(nil),               // 26: herald.users.v1.ListPreferencesRequest
-	(*ListPreferencesResponse)(nil),              // 27: herald.users.v1.ListPreferencesResponse
-	(*structpb.Struct)(nil),                      // 28: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil),                // 29: google.protobuf.Timestamp
-	(*ChannelDataInput)(nil),                     // 30: herald.users.v1.ChannelDataInput
-	(*PreferenceSet)(nil),                        // 31: herald.users.v1.PreferenceSet
-	(*User)(nil),                                 // 32: herald.users.v1.User
-	(*errdetails.BadRequest_FieldViolation)(nil), // 33: google.rpc.BadRequest.FieldViolation
-	(*ChannelData)(nil),                          // 34: herald.users.v1.ChannelData
+	(*MergeUsersRequest)(nil),                    // 11: herald.users.v1.MergeUsersRequest
+	(*MergeUsersResponse)(nil),                   // 12: herald.users.v1.MergeUsersResponse
+	(*BulkIdentifyUsersRequest)(nil),             // 13: herald.users.v1.BulkIdentifyUsersRequest
+	(*RejectedUser)(nil),                         // 14: herald.users.v1.RejectedUser
+	(*BulkIdentifyUsersResponse)(nil),            // 15: herald.users.v1.BulkIdentifyUsersResponse
+	(*StreamIdentifyUsersRequest)(nil),           // 16: herald.users.v1.StreamIdentifyUsersRequest
+	(*StreamIdentifyUsersResponse)(nil),          // 17: herald.users.v1.StreamIdentifyUsersResponse
+	(*GetChannelDataRequest)(nil),                // 18: herald.users.v1.GetChannelDataRequest
+	(*GetChannelDataResponse)(nil),               // 19: herald.users.v1.GetChannelDataResponse
+	(*SetChannelDataRequest)(nil),                // 20: herald.users.v1.SetChannelDataRequest
+	(*SetChannelDataResponse)(nil),               // 21: herald.users.v1.SetChannelDataResponse
+	(*UnsetChannelDataRequest)(nil),              // 22: herald.users.v1.UnsetChannelDataRequest
+	(*UnsetChannelDataResponse)(nil),             // 23: herald.users.v1.UnsetChannelDataResponse
+	(*GetPreferencesRequest)(nil),                // 24: herald.users.v1.GetPreferencesRequest
+	(*GetPreferencesResponse)(nil),               // 25: herald.users.v1.GetPreferencesResponse
+	(*SetPreferencesRequest)(nil),                // 26: herald.users.v1.SetPreferencesRequest
+	(*SetPreferencesResponse)(nil),               // 27: herald.users.v1.SetPreferencesResponse
+	(*ListPreferencesRequest)(nil),               // 28: herald.users.v1.ListPreferencesRequest
+	(*ListPreferencesResponse)(nil),              // 29: herald.users.v1.ListPreferencesResponse
+	(*structpb.Struct)(nil),                      // 30: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),                // 31: google.protobuf.Timestamp
+	(*ChannelDataInput)(nil),                     // 32: herald.users.v1.ChannelDataInput
+	(*PreferenceSet)(nil),                        // 33: herald.users.v1.PreferenceSet
+	(*User)(nil),                                 // 34: herald.users.v1.User
+	(*errdetails.BadRequest_FieldViolation)(nil), // 35: google.rpc.BadRequest.FieldViolation
+	(*ChannelData)(nil),                          // 36: herald.users.v1.ChannelData
 }
 var file_herald_users_v1_users_service_proto_depIdxs = []int32{
-	28, // 0: herald.users.v1.IdentifyUserRequest.properties:type_name -> google.protobuf.Struct
+	30, // 0: herald.users.v1.IdentifyUserRequest.properties:type_name -> google.protobuf.Struct
 	0,  // 1: herald.users.v1.IdentifyUserRequest.trait_mode:type_name -> herald.users.v1.TraitMode
-	29, // 2: herald.users.v1.IdentifyUserRequest.created_at:type_name -> google.protobuf.Timestamp
-	30, // 3: herald.users.v1.IdentifyUserRequest.channel_data:type_name -> herald.users.v1.ChannelDataInput
-	31, // 4: herald.users.v1.IdentifyUserRequest.preferences:type_name -> herald.users.v1.PreferenceSet
-	32, // 5: herald.users.v1.IdentifyUserResponse.user:type_name -> herald.users.v1.User
-	32, // 6: herald.users.v1.GetUserResponse.user:type_name -> herald.users.v1.User
-	32, // 7: herald.users.v1.ListUsersResponse.users:type_name -> herald.users.v1.User
-	1,  // 8: herald.users.v1.BulkIdentifyUsersRequest.users:type_name -> herald.users.v1.IdentifyUserRequest
-	33, // 9: herald.users.v1.RejectedUser.violations:type_name -> google.rpc.BadRequest.FieldViolation
-	12, // 10: herald.users.v1.BulkIdentifyUsersResponse.rejections:type_name -> herald.users.v1.RejectedUser
-	1,  // 11: herald.users.v1.StreamIdentifyUsersRequest.users:type_name -> herald.users.v1.IdentifyUserRequest
-	12, // 12: herald.users.v1.StreamIdentifyUsersResponse.rejections:type_name -> herald.users.v1.RejectedUser
-	34, // 13: herald.users.v1.GetChannelDataResponse.channel_data:type_name -> herald.users.v1.ChannelData
-	28, // 14: herald.users.v1.SetChannelDataRequest.data:type_name -> google.protobuf.Struct
-	34, // 15: herald.users.v1.SetChannelDataResponse.channel_data:type_name -> herald.users.v1.ChannelData
-	31, // 16: herald.users.v1.GetPreferencesResponse.preference_set:type_name -> herald.users.v1.PreferenceSet
-	31, // 17: herald.users.v1.SetPreferencesRequest.preference_set:type_name -> herald.users.v1.PreferenceSet
-	31, // 18: herald.users.v1.SetPreferencesResponse.preference_set:type_name -> herald.users.v1.PreferenceSet
-	31, // 19: herald.users.v1.ListPreferencesResponse.preference_sets:type_name -> herald.users.v1.PreferenceSet
-	1,  // 20: herald.users.v1.UsersService.IdentifyUser:input_type -> herald.users.v1.IdentifyUserRequest
-	3,  // 21: herald.users.v1.UsersService.GetUser:input_type -> herald.users.v1.GetUserRequest
-	5,  // 22: herald.users.v1.UsersService.ListUsers:input_type -> herald.users.v1.ListUsersRequest
-	7,  // 23: herald.users.v1.UsersService.DeleteUser:input_type -> herald.users.v1.DeleteUserRequest
-	9,  // 24: herald.users.v1.UsersService.BulkDeleteUsers:input_type -> herald.users.v1.BulkDeleteUsersRequest
-	11, // 25: herald.users.v1.UsersService.BulkIdentifyUsers:input_type -> herald.users.v1.BulkIdentifyUsersRequest
-	14, // 26: herald.users.v1.UsersService.StreamIdentifyUsers:input_type -> herald.users.v1.StreamIdentifyUsersRequest
-	16, // 27: herald.users.v1.UsersService.GetChannelData:input_type -> herald.users.v1.GetChannelDataRequest
-	18, // 28: herald.users.v1.UsersService.SetChannelData:input_type -> herald.users.v1.SetChannelDataRequest
-	20, // 29: herald.users.v1.UsersService.UnsetChannelData:input_type -> herald.users.v1.UnsetChannelDataRequest
-	22, // 30: herald.users.v1.UsersService.GetPreferences:input_type -> herald.users.v1.GetPreferencesRequest
-	24, // 31: herald.users.v1.UsersService.SetPreferences:input_type -> herald.users.v1.SetPreferencesRequest
-	26, // 32: herald.users.v1.UsersService.ListPreferences:input_type -> herald.users.v1.ListPreferencesRequest
-	2,  // 33: herald.users.v1.UsersService.IdentifyUser:output_type -> herald.users.v1.IdentifyUserResponse
-	4,  // 34: herald.users.v1.UsersService.GetUser:output_type -> herald.users.v1.GetUserResponse
-	6,  // 35: herald.users.v1.UsersService.ListUsers:output_type -> herald.users.v1.ListUsersResponse
-	8,  // 36: herald.users.v1.UsersService.DeleteUser:output_type -> herald.users.v1.DeleteUserResponse
-	10, // 37: herald.users.v1.UsersService.BulkDeleteUsers:output_type -> herald.users.v1.BulkDeleteUsersResponse
-	13, // 38: herald.users.v1.UsersService.BulkIdentifyUsers:output_type -> herald.users.v1.BulkIdentifyUsersResponse
-	15, // 39: herald.users.v1.UsersService.StreamIdentifyUsers:output_type -> herald.users.v1.StreamIdentifyUsersResponse
-	17, // 40: herald.users.v1.UsersService.GetChannelData:output_type -> herald.users.v1.GetChannelDataResponse
-	19, // 41: herald.users.v1.UsersService.SetChannelData:output_type -> herald.users.v1.SetChannelDataResponse
-	21, // 42: herald.users.v1.UsersService.UnsetChannelData:output_type -> herald.users.v1.UnsetChannelDataResponse
-	23, // 43: herald.users.v1.UsersService.GetPreferences:output_type -> herald.users.v1.GetPreferencesResponse
-	25, // 44: herald.users.v1.UsersService.SetPreferences:output_type -> herald.users.v1.SetPreferencesResponse
-	27, // 45: herald.users.v1.UsersService.ListPreferences:output_type -> herald.users.v1.ListPreferencesResponse
-	33, // [33:46] is the sub-list for method output_type
-	20, // [20:33] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	31, // 2: herald.users.v1.IdentifyUserRequest.created_at:type_name -> google.protobuf.Timestamp
+	32, // 3: herald.users.v1.IdentifyUserRequest.channel_data:type_name -> herald.users.v1.ChannelDataInput
+	33, // 4: herald.users.v1.IdentifyUserRequest.preferences:type_name -> herald.users.v1.PreferenceSet
+	34, // 5: herald.users.v1.IdentifyUserResponse.user:type_name -> herald.users.v1.User
+	34, // 6: herald.users.v1.GetUserResponse.user:type_name -> herald.users.v1.User
+	34, // 7: herald.users.v1.ListUsersResponse.users:type_name -> herald.users.v1.User
+	34, // 8: herald.users.v1.MergeUsersResponse.user:type_name -> herald.users.v1.User
+	1,  // 9: herald.users.v1.BulkIdentifyUsersRequest.users:type_name -> herald.users.v1.IdentifyUserRequest
+	35, // 10: herald.users.v1.RejectedUser.violations:type_name -> google.rpc.BadRequest.FieldViolation
+	14, // 11: herald.users.v1.BulkIdentifyUsersResponse.rejections:type_name -> herald.users.v1.RejectedUser
+	1,  // 12: herald.users.v1.StreamIdentifyUsersRequest.users:type_name -> herald.users.v1.IdentifyUserRequest
+	14, // 13: herald.users.v1.StreamIdentifyUsersResponse.rejections:type_name -> herald.users.v1.RejectedUser
+	36, // 14: herald.users.v1.GetChannelDataResponse.channel_data:type_name -> herald.users.v1.ChannelData
+	30, // 15: herald.users.v1.SetChannelDataRequest.data:type_name -> google.protobuf.Struct
+	36, // 16: herald.users.v1.SetChannelDataResponse.channel_data:type_name -> herald.users.v1.ChannelData
+	33, // 17: herald.users.v1.GetPreferencesResponse.preference_set:type_name -> herald.users.v1.PreferenceSet
+	33, // 18: herald.users.v1.SetPreferencesRequest.preference_set:type_name -> herald.users.v1.PreferenceSet
+	33, // 19: herald.users.v1.SetPreferencesResponse.preference_set:type_name -> herald.users.v1.PreferenceSet
+	33, // 20: herald.users.v1.ListPreferencesResponse.preference_sets:type_name -> herald.users.v1.PreferenceSet
+	1,  // 21: herald.users.v1.UsersService.IdentifyUser:input_type -> herald.users.v1.IdentifyUserRequest
+	3,  // 22: herald.users.v1.UsersService.GetUser:input_type -> herald.users.v1.GetUserRequest
+	5,  // 23: herald.users.v1.UsersService.ListUsers:input_type -> herald.users.v1.ListUsersRequest
+	7,  // 24: herald.users.v1.UsersService.DeleteUser:input_type -> herald.users.v1.DeleteUserRequest
+	9,  // 25: herald.users.v1.UsersService.BulkDeleteUsers:input_type -> herald.users.v1.BulkDeleteUsersRequest
+	11, // 26: herald.users.v1.UsersService.MergeUsers:input_type -> herald.users.v1.MergeUsersRequest
+	13, // 27: herald.users.v1.UsersService.BulkIdentifyUsers:input_type -> herald.users.v1.BulkIdentifyUsersRequest
+	16, // 28: herald.users.v1.UsersService.StreamIdentifyUsers:input_type -> herald.users.v1.StreamIdentifyUsersRequest
+	18, // 29: herald.users.v1.UsersService.GetChannelData:input_type -> herald.users.v1.GetChannelDataRequest
+	20, // 30: herald.users.v1.UsersService.SetChannelData:input_type -> herald.users.v1.SetChannelDataRequest
+	22, // 31: herald.users.v1.UsersService.UnsetChannelData:input_type -> herald.users.v1.UnsetChannelDataRequest
+	24, // 32: herald.users.v1.UsersService.GetPreferences:input_type -> herald.users.v1.GetPreferencesRequest
+	26, // 33: herald.users.v1.UsersService.SetPreferences:input_type -> herald.users.v1.SetPreferencesRequest
+	28, // 34: herald.users.v1.UsersService.ListPreferences:input_type -> herald.users.v1.ListPreferencesRequest
+	2,  // 35: herald.users.v1.UsersService.IdentifyUser:output_type -> herald.users.v1.IdentifyUserResponse
+	4,  // 36: herald.users.v1.UsersService.GetUser:output_type -> herald.users.v1.GetUserResponse
+	6,  // 37: herald.users.v1.UsersService.ListUsers:output_type -> herald.users.v1.ListUsersResponse
+	8,  // 38: herald.users.v1.UsersService.DeleteUser:output_type -> herald.users.v1.DeleteUserResponse
+	10, // 39: herald.users.v1.UsersService.BulkDeleteUsers:output_type -> herald.users.v1.BulkDeleteUsersResponse
+	12, // 40: herald.users.v1.UsersService.MergeUsers:output_type -> herald.users.v1.MergeUsersResponse
+	15, // 41: herald.users.v1.UsersService.BulkIdentifyUsers:output_type -> herald.users.v1.BulkIdentifyUsersResponse
+	17, // 42: herald.users.v1.UsersService.StreamIdentifyUsers:output_type -> herald.users.v1.StreamIdentifyUsersResponse
+	19, // 43: herald.users.v1.UsersService.GetChannelData:output_type -> herald.users.v1.GetChannelDataResponse
+	21, // 44: herald.users.v1.UsersService.SetChannelData:output_type -> herald.users.v1.SetChannelDataResponse
+	23, // 45: herald.users.v1.UsersService.UnsetChannelData:output_type -> herald.users.v1.UnsetChannelDataResponse
+	25, // 46: herald.users.v1.UsersService.GetPreferences:output_type -> herald.users.v1.GetPreferencesResponse
+	27, // 47: herald.users.v1.UsersService.SetPreferences:output_type -> herald.users.v1.SetPreferencesResponse
+	29, // 48: herald.users.v1.UsersService.ListPreferences:output_type -> herald.users.v1.ListPreferencesResponse
+	35, // [35:49] is the sub-list for method output_type
+	21, // [21:35] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_herald_users_v1_users_service_proto_init() }
@@ -1907,15 +2097,15 @@ func file_herald_users_v1_users_service_proto_init() {
 	file_herald_users_v1_preferences_proto_init()
 	file_herald_users_v1_user_proto_init()
 	file_herald_users_v1_users_service_proto_msgTypes[0].OneofWrappers = []any{}
-	file_herald_users_v1_users_service_proto_msgTypes[17].OneofWrappers = []any{}
-	file_herald_users_v1_users_service_proto_msgTypes[23].OneofWrappers = []any{}
+	file_herald_users_v1_users_service_proto_msgTypes[19].OneofWrappers = []any{}
+	file_herald_users_v1_users_service_proto_msgTypes[25].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_herald_users_v1_users_service_proto_rawDesc), len(file_herald_users_v1_users_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   27,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

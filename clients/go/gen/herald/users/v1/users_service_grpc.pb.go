@@ -24,6 +24,7 @@ const (
 	UsersService_ListUsers_FullMethodName           = "/herald.users.v1.UsersService/ListUsers"
 	UsersService_DeleteUser_FullMethodName          = "/herald.users.v1.UsersService/DeleteUser"
 	UsersService_BulkDeleteUsers_FullMethodName     = "/herald.users.v1.UsersService/BulkDeleteUsers"
+	UsersService_MergeUsers_FullMethodName          = "/herald.users.v1.UsersService/MergeUsers"
 	UsersService_BulkIdentifyUsers_FullMethodName   = "/herald.users.v1.UsersService/BulkIdentifyUsers"
 	UsersService_StreamIdentifyUsers_FullMethodName = "/herald.users.v1.UsersService/StreamIdentifyUsers"
 	UsersService_GetChannelData_FullMethodName      = "/herald.users.v1.UsersService/GetChannelData"
@@ -62,6 +63,26 @@ type UsersServiceClient interface {
 	// Ids that name no user are listed as missing, not an error. Errors:
 	// INVALID_ARGUMENT (no ids, more than 1000, a bad or repeated id).
 	BulkDeleteUsers(ctx context.Context, in *BulkDeleteUsersRequest, opts ...grpc.CallOption) (*BulkDeleteUsersResponse, error)
+	// DESTRUCTIVE, AND CANNOT BE UNDONE: folds the secondary user into the
+	// primary, then deletes the secondary for good. The primary's properties
+	// are deep-merged with the secondary's: nested objects merge key by key,
+	// and where both hold a value at the same path the primary's stays (an
+	// array is a value: arrays are never combined). Preference sets and
+	// channel data the primary lacks (by set id, by channel id) are copied
+	// from the secondary; the secondary's others are deleted with it. All of
+	// that is one transaction. Then the secondary's messages and activities
+	// inserted in the 30 days before the merge are handed to the primary (as
+	// recipient and as actor); older ones keep naming the secondary and show
+	// the MissingUser marker. That move can be large and runs in batches; it
+	// is recorded before it starts and finishes even if the server stops half
+	// way (it resumes at start-up), and meanwhile every message reads as it
+	// will read once the move is done. With dry_run, nothing is written and the
+	// response shows the merged user and the conflicting properties. Errors:
+	// INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
+	// user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
+	// (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
+	// encoded).
+	MergeUsers(ctx context.Context, in *MergeUsersRequest, opts ...grpc.CallOption) (*MergeUsersResponse, error)
 	// Identifies many users from one client stream. Each message carries up to
 	// 1000 users, each exactly as IdentifyUser takes it; records are numbered
 	// by their position in the whole stream (0, 1, 2, ...). The server writes
@@ -156,6 +177,16 @@ func (c *usersServiceClient) BulkDeleteUsers(ctx context.Context, in *BulkDelete
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(BulkDeleteUsersResponse)
 	err := c.cc.Invoke(ctx, UsersService_BulkDeleteUsers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *usersServiceClient) MergeUsers(ctx context.Context, in *MergeUsersRequest, opts ...grpc.CallOption) (*MergeUsersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MergeUsersResponse)
+	err := c.cc.Invoke(ctx, UsersService_MergeUsers_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -276,6 +307,26 @@ type UsersServiceServer interface {
 	// Ids that name no user are listed as missing, not an error. Errors:
 	// INVALID_ARGUMENT (no ids, more than 1000, a bad or repeated id).
 	BulkDeleteUsers(context.Context, *BulkDeleteUsersRequest) (*BulkDeleteUsersResponse, error)
+	// DESTRUCTIVE, AND CANNOT BE UNDONE: folds the secondary user into the
+	// primary, then deletes the secondary for good. The primary's properties
+	// are deep-merged with the secondary's: nested objects merge key by key,
+	// and where both hold a value at the same path the primary's stays (an
+	// array is a value: arrays are never combined). Preference sets and
+	// channel data the primary lacks (by set id, by channel id) are copied
+	// from the secondary; the secondary's others are deleted with it. All of
+	// that is one transaction. Then the secondary's messages and activities
+	// inserted in the 30 days before the merge are handed to the primary (as
+	// recipient and as actor); older ones keep naming the secondary and show
+	// the MissingUser marker. That move can be large and runs in batches; it
+	// is recorded before it starts and finishes even if the server stops half
+	// way (it resumes at start-up), and meanwhile every message reads as it
+	// will read once the move is done. With dry_run, nothing is written and the
+	// response shows the merged user and the conflicting properties. Errors:
+	// INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
+	// user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
+	// (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
+	// encoded).
+	MergeUsers(context.Context, *MergeUsersRequest) (*MergeUsersResponse, error)
 	// Identifies many users from one client stream. Each message carries up to
 	// 1000 users, each exactly as IdentifyUser takes it; records are numbered
 	// by their position in the whole stream (0, 1, 2, ...). The server writes
@@ -340,6 +391,9 @@ func (UnimplementedUsersServiceServer) DeleteUser(context.Context, *DeleteUserRe
 }
 func (UnimplementedUsersServiceServer) BulkDeleteUsers(context.Context, *BulkDeleteUsersRequest) (*BulkDeleteUsersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method BulkDeleteUsers not implemented")
+}
+func (UnimplementedUsersServiceServer) MergeUsers(context.Context, *MergeUsersRequest) (*MergeUsersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MergeUsers not implemented")
 }
 func (UnimplementedUsersServiceServer) BulkIdentifyUsers(grpc.ClientStreamingServer[BulkIdentifyUsersRequest, BulkIdentifyUsersResponse]) error {
 	return status.Error(codes.Unimplemented, "method BulkIdentifyUsers not implemented")
@@ -472,6 +526,24 @@ func _UsersService_BulkDeleteUsers_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(UsersServiceServer).BulkDeleteUsers(ctx, req.(*BulkDeleteUsersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UsersService_MergeUsers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MergeUsersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UsersServiceServer).MergeUsers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UsersService_MergeUsers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UsersServiceServer).MergeUsers(ctx, req.(*MergeUsersRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -624,6 +696,10 @@ var UsersService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "BulkDeleteUsers",
 			Handler:    _UsersService_BulkDeleteUsers_Handler,
+		},
+		{
+			MethodName: "MergeUsers",
+			Handler:    _UsersService_MergeUsers_Handler,
 		},
 		{
 			MethodName: "GetChannelData",

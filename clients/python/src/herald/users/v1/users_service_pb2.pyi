@@ -418,6 +418,103 @@ class BulkDeleteUsersResponse(_message.Message):
 Global___BulkDeleteUsersResponse: _TypeAlias = BulkDeleteUsersResponse  # noqa: Y015
 
 @_typing.final
+class MergeUsersRequest(_message.Message):
+    """MergeUsers' request."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PRIMARY_USER_ID_FIELD_NUMBER: _builtins.int
+    SECONDARY_USER_ID_FIELD_NUMBER: _builtins.int
+    DRY_RUN_FIELD_NUMBER: _builtins.int
+    primary_user_id: _builtins.str
+    """The user who stays and receives the secondary's data. Required."""
+    secondary_user_id: _builtins.str
+    """The user who is folded into the primary and then deleted. Required;
+    not the primary's id.
+    """
+    dry_run: _builtins.bool
+    """When true, nothing is written: the response shows what a merge now
+    would do.
+    """
+    def __init__(
+        self,
+        *,
+        primary_user_id: _builtins.str = ...,
+        secondary_user_id: _builtins.str = ...,
+        dry_run: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dry_run", b"dry_run", "primary_user_id", b"primary_user_id", "secondary_user_id", b"secondary_user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MergeUsersRequest: _TypeAlias = MergeUsersRequest  # noqa: Y015
+
+@_typing.final
+class MergeUsersResponse(_message.Message):
+    """MergeUsers' response."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    USER_FIELD_NUMBER: _builtins.int
+    CONFLICTING_PROPERTIES_FIELD_NUMBER: _builtins.int
+    CHANNEL_IDS_ADDED_FIELD_NUMBER: _builtins.int
+    PREFERENCE_SET_IDS_ADDED_FIELD_NUMBER: _builtins.int
+    MESSAGES_MOVED_FIELD_NUMBER: _builtins.int
+    ACTIVITIES_MOVED_FIELD_NUMBER: _builtins.int
+    HISTORY_COMPLETE_FIELD_NUMBER: _builtins.int
+    messages_moved: _builtins.int
+    """Messages handed to the primary as their recipient (with dry_run: that
+    would be, now).
+    """
+    activities_moved: _builtins.int
+    """Activities handed to the primary as their actor (with dry_run: that
+    would be, now).
+    """
+    history_complete: _builtins.bool
+    """True when the history move has finished. False when the call's deadline
+    came first: the move goes on in the server, and the counts are those
+    moved so far.
+    """
+    @_builtins.property
+    def user(self) -> _user_pb2.User:
+        """The primary after the merge (with dry_run: as it would be)."""
+
+    @_builtins.property
+    def conflicting_properties(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The property paths where both users hold a value and the values differ,
+        so the primary's was kept, e.g. "properties.address.city"; sorted.
+        """
+
+    @_builtins.property
+    def channel_ids_added(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The secondary's channel data copied to the primary (channel ids)."""
+
+    @_builtins.property
+    def preference_set_ids_added(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The secondary's preference sets copied to the primary (set ids)."""
+
+    def __init__(
+        self,
+        *,
+        user: _user_pb2.User | None = ...,
+        conflicting_properties: _abc.Iterable[_builtins.str] | None = ...,
+        channel_ids_added: _abc.Iterable[_builtins.str] | None = ...,
+        preference_set_ids_added: _abc.Iterable[_builtins.str] | None = ...,
+        messages_moved: _builtins.int = ...,
+        activities_moved: _builtins.int = ...,
+        history_complete: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["activities_moved", b"activities_moved", "channel_ids_added", b"channel_ids_added", "conflicting_properties", b"conflicting_properties", "history_complete", b"history_complete", "messages_moved", b"messages_moved", "preference_set_ids_added", b"preference_set_ids_added", "user", b"user"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MergeUsersResponse: _TypeAlias = MergeUsersResponse  # noqa: Y015
+
+@_typing.final
 class BulkIdentifyUsersRequest(_message.Message):
     """One message of a BulkIdentifyUsers stream."""
 

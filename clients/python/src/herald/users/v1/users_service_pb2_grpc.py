@@ -65,6 +65,11 @@ class UsersServiceStub:
                 request_serializer=herald_dot_users_dot_v1_dot_users__service__pb2.BulkDeleteUsersRequest.SerializeToString,
                 response_deserializer=herald_dot_users_dot_v1_dot_users__service__pb2.BulkDeleteUsersResponse.FromString,
                 _registered_method=True)
+        self.MergeUsers = channel.unary_unary(
+                '/herald.users.v1.UsersService/MergeUsers',
+                request_serializer=herald_dot_users_dot_v1_dot_users__service__pb2.MergeUsersRequest.SerializeToString,
+                response_deserializer=herald_dot_users_dot_v1_dot_users__service__pb2.MergeUsersResponse.FromString,
+                _registered_method=True)
         self.BulkIdentifyUsers = channel.stream_unary(
                 '/herald.users.v1.UsersService/BulkIdentifyUsers',
                 request_serializer=herald_dot_users_dot_v1_dot_users__service__pb2.BulkIdentifyUsersRequest.SerializeToString,
@@ -153,6 +158,31 @@ class UsersServiceServicer:
         preference sets, in one transaction: all of them or, on an error, none.
         Ids that name no user are listed as missing, not an error. Errors:
         INVALID_ARGUMENT (no ids, more than 1000, a bad or repeated id).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MergeUsers(self, request, context):
+        """DESTRUCTIVE, AND CANNOT BE UNDONE: folds the secondary user into the
+        primary, then deletes the secondary for good. The primary's properties
+        are deep-merged with the secondary's: nested objects merge key by key,
+        and where both hold a value at the same path the primary's stays (an
+        array is a value: arrays are never combined). Preference sets and
+        channel data the primary lacks (by set id, by channel id) are copied
+        from the secondary; the secondary's others are deleted with it. All of
+        that is one transaction. Then the secondary's messages and activities
+        inserted in the 30 days before the merge are handed to the primary (as
+        recipient and as actor); older ones keep naming the secondary and show
+        the MissingUser marker. That move can be large and runs in batches; it
+        is recorded before it starts and finishes even if the server stops half
+        way (it resumes at start-up), and meanwhile every message reads as it
+        will read once the move is done. With dry_run, nothing is written and the
+        response shows the merged user and the conflicting properties. Errors:
+        INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
+        user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
+        (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
+        encoded).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -265,6 +295,11 @@ def add_UsersServiceServicer_to_server(servicer, server):
                     servicer.BulkDeleteUsers,
                     request_deserializer=herald_dot_users_dot_v1_dot_users__service__pb2.BulkDeleteUsersRequest.FromString,
                     response_serializer=herald_dot_users_dot_v1_dot_users__service__pb2.BulkDeleteUsersResponse.SerializeToString,
+            ),
+            'MergeUsers': grpc.unary_unary_rpc_method_handler(
+                    servicer.MergeUsers,
+                    request_deserializer=herald_dot_users_dot_v1_dot_users__service__pb2.MergeUsersRequest.FromString,
+                    response_serializer=herald_dot_users_dot_v1_dot_users__service__pb2.MergeUsersResponse.SerializeToString,
             ),
             'BulkIdentifyUsers': grpc.stream_unary_rpc_method_handler(
                     servicer.BulkIdentifyUsers,
@@ -448,6 +483,33 @@ class UsersService:
             '/herald.users.v1.UsersService/BulkDeleteUsers',
             herald_dot_users_dot_v1_dot_users__service__pb2.BulkDeleteUsersRequest.SerializeToString,
             herald_dot_users_dot_v1_dot_users__service__pb2.BulkDeleteUsersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MergeUsers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/herald.users.v1.UsersService/MergeUsers',
+            herald_dot_users_dot_v1_dot_users__service__pb2.MergeUsersRequest.SerializeToString,
+            herald_dot_users_dot_v1_dot_users__service__pb2.MergeUsersResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -59,6 +59,27 @@ class UsersServiceStub:
     Ids that name no user are listed as missing, not an error. Errors:
     INVALID_ARGUMENT (no ids, more than 1000, a bad or repeated id).
     """
+    MergeUsers: _grpc.UnaryUnaryMultiCallable[_users_service_pb2.MergeUsersRequest, _users_service_pb2.MergeUsersResponse]
+    """DESTRUCTIVE, AND CANNOT BE UNDONE: folds the secondary user into the
+    primary, then deletes the secondary for good. The primary's properties
+    are deep-merged with the secondary's: nested objects merge key by key,
+    and where both hold a value at the same path the primary's stays (an
+    array is a value: arrays are never combined). Preference sets and
+    channel data the primary lacks (by set id, by channel id) are copied
+    from the secondary; the secondary's others are deleted with it. All of
+    that is one transaction. Then the secondary's messages and activities
+    inserted in the 30 days before the merge are handed to the primary (as
+    recipient and as actor); older ones keep naming the secondary and show
+    the MissingUser marker. That move can be large and runs in batches; it
+    is recorded before it starts and finishes even if the server stops half
+    way (it resumes at start-up), and meanwhile every message reads as it
+    will read once the move is done. With dry_run, nothing is written and the
+    response shows the merged user and the conflicting properties. Errors:
+    INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
+    user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
+    (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
+    encoded).
+    """
     BulkIdentifyUsers: _grpc.StreamUnaryMultiCallable[_users_service_pb2.BulkIdentifyUsersRequest, _users_service_pb2.BulkIdentifyUsersResponse]
     """Identifies many users from one client stream. Each message carries up to
     1000 users, each exactly as IdentifyUser takes it; records are numbered
@@ -137,6 +158,27 @@ class UsersServiceAsyncStub(UsersServiceStub):
     preference sets, in one transaction: all of them or, on an error, none.
     Ids that name no user are listed as missing, not an error. Errors:
     INVALID_ARGUMENT (no ids, more than 1000, a bad or repeated id).
+    """
+    MergeUsers: _aio.UnaryUnaryMultiCallable[_users_service_pb2.MergeUsersRequest, _users_service_pb2.MergeUsersResponse]  # type: ignore[assignment]
+    """DESTRUCTIVE, AND CANNOT BE UNDONE: folds the secondary user into the
+    primary, then deletes the secondary for good. The primary's properties
+    are deep-merged with the secondary's: nested objects merge key by key,
+    and where both hold a value at the same path the primary's stays (an
+    array is a value: arrays are never combined). Preference sets and
+    channel data the primary lacks (by set id, by channel id) are copied
+    from the secondary; the secondary's others are deleted with it. All of
+    that is one transaction. Then the secondary's messages and activities
+    inserted in the 30 days before the merge are handed to the primary (as
+    recipient and as actor); older ones keep naming the secondary and show
+    the MissingUser marker. That move can be large and runs in batches; it
+    is recorded before it starts and finishes even if the server stops half
+    way (it resumes at start-up), and meanwhile every message reads as it
+    will read once the move is done. With dry_run, nothing is written and the
+    response shows the merged user and the conflicting properties. Errors:
+    INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
+    user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
+    (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
+    encoded).
     """
     BulkIdentifyUsers: _aio.StreamUnaryMultiCallable[_users_service_pb2.BulkIdentifyUsersRequest, _users_service_pb2.BulkIdentifyUsersResponse]  # type: ignore[assignment]
     """Identifies many users from one client stream. Each message carries up to
@@ -243,6 +285,33 @@ class UsersServiceServicer(metaclass=_abc_1.ABCMeta):
         preference sets, in one transaction: all of them or, on an error, none.
         Ids that name no user are listed as missing, not an error. Errors:
         INVALID_ARGUMENT (no ids, more than 1000, a bad or repeated id).
+        """
+
+    @_abc_1.abstractmethod
+    def MergeUsers(
+        self,
+        request: _users_service_pb2.MergeUsersRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_users_service_pb2.MergeUsersResponse, _abc.Awaitable[_users_service_pb2.MergeUsersResponse]]:
+        """DESTRUCTIVE, AND CANNOT BE UNDONE: folds the secondary user into the
+        primary, then deletes the secondary for good. The primary's properties
+        are deep-merged with the secondary's: nested objects merge key by key,
+        and where both hold a value at the same path the primary's stays (an
+        array is a value: arrays are never combined). Preference sets and
+        channel data the primary lacks (by set id, by channel id) are copied
+        from the secondary; the secondary's others are deleted with it. All of
+        that is one transaction. Then the secondary's messages and activities
+        inserted in the 30 days before the merge are handed to the primary (as
+        recipient and as actor); older ones keep naming the secondary and show
+        the MissingUser marker. That move can be large and runs in batches; it
+        is recorded before it starts and finishes even if the server stops half
+        way (it resumes at start-up), and meanwhile every message reads as it
+        will read once the move is done. With dry_run, nothing is written and the
+        response shows the merged user and the conflicting properties. Errors:
+        INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
+        user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
+        (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
+        encoded).
         """
 
     @_abc_1.abstractmethod
