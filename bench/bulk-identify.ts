@@ -22,8 +22,9 @@
  */
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { MongoClient, type AnyBulkWriteOperation } from 'mongodb';
-import { newVersion, usersDatabase } from '../src/db/collections.ts';
-import { ensureIndexes } from '../src/db/indexes.ts';
+import { newVersion } from '../src/db/collections.ts';
+import { usersDatabase } from '../src/users/database.ts';
+import { ensureSchema } from '../src/schema.ts';
 import { inTransaction } from '../src/db/transaction.ts';
 import {
   TraitMode,
@@ -210,7 +211,7 @@ async function main(): Promise<void> {
     // Both sides start empty with their collections made up front: a
     // transaction may not create one on DocumentDB or a sharded cluster.
     for (const name of [SERVICE_DB, RAW_DB]) await raw.db(name).dropDatabase();
-    await ensureIndexes(raw.db(RAW_DB));
+    await ensureSchema(raw.db(RAW_DB));
 
     await rawRun(raw, 2 * BATCH, 'warm'); // JIT and connections of this process and of the emulator
     const [rawMs, rawDbCpu] = await cpuPerUser(emulator?.pid, users, () => rawRun(raw, users, 'raw'));

@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { MongoClient } from 'mongodb';
 import { startApp } from '../src/app.ts';
-import { ensureIndexes } from '../src/db/indexes.ts';
+import { ensureSchema } from '../src/schema.ts';
 import { inTransaction } from '../src/db/transaction.ts';
 import { IdentifyUserRequest, UsersServiceClient } from '../src/gen/herald/users/v1/users_service.js';
 import { startEmulator } from '../src/mongo-emulator/index.ts';
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   // transaction may not create one on some servers (DocumentDB, sharded
   // clusters), and a second run must create users again, not update them.
   for (const name of ['bench_identify', 'bench_raw']) await raw.db(name).dropDatabase();
-  await ensureIndexes(raw.db('bench_raw'));
+  await ensureSchema(raw.db('bench_raw'));
   const app = await startApp({
     mongodbUri: uri,
     mongodbDatabase: 'bench_identify',

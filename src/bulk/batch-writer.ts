@@ -13,7 +13,8 @@
  * transaction.
  */
 import type { AnyBulkWriteOperation, Document, Filter } from 'mongodb';
-import { newVersion, type UsersDatabase } from '../db/collections.ts';
+import { newVersion } from '../db/collections.ts';
+import type { UsersDatabase } from '../users/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import type { FieldViolation } from '../errors/app-error.ts';
 import type { ChannelDataDocument, PreferenceSetDocument, UserDocument } from '../users/documents.ts';

@@ -3,7 +3,7 @@
  * ends (BulkIdentifyUsers), or an acknowledgement after every committed
  * batch (StreamIdentifyUsers). Both read the stream through identifyStream.
  */
-import type { UsersDatabase } from '../db/collections.ts';
+import type { UsersDatabase } from '../users/database.ts';
 import type {
   BulkIdentifyUsersRequest,
   BulkIdentifyUsersResponse,

@@ -12,7 +12,7 @@
  */
 import type { IdentifyUserRequest } from '../gen/herald/users/v1/users_service.js';
 import { AppError } from '../errors/app-error.ts';
-import type { UsersDatabase } from '../db/collections.ts';
+import type { UsersDatabase } from '../users/database.ts';
 import { validateIdentifyUser } from '../users/validation/index.ts';
 import { withTimeLimit } from '../deadline.ts';
 import { writeBatch, type BatchOutcome, type BatchRecord, type Rejection } from './batch-writer.ts';

@@ -1,32 +1,7 @@
 /**
- * Typed handles on the collections the users domain keeps.
+ * Server-made tokens stored with records.
  */
 import { randomBytes } from 'node:crypto';
-import type { Collection, Db, MongoClient } from 'mongodb';
-import {
-  COLLECTIONS,
-  type ChannelDataDocument,
-  type PreferenceSetDocument,
-  type UserDocument,
-} from '../users/documents.ts';
-
-/** The client (for sessions) and the collections of one database. */
-export interface UsersDatabase {
-  readonly client: MongoClient;
-  readonly users: Collection<UserDocument>;
-  readonly channelData: Collection<ChannelDataDocument>;
-  readonly preferenceSets: Collection<PreferenceSetDocument>;
-}
-
-/** Opens the typed collections of `db`. */
-export function usersDatabase(client: MongoClient, db: Db): UsersDatabase {
-  return {
-    client,
-    users: db.collection<UserDocument>(COLLECTIONS.users),
-    channelData: db.collection<ChannelDataDocument>(COLLECTIONS.channelData),
-    preferenceSets: db.collection<PreferenceSetDocument>(COLLECTIONS.preferenceSets),
-  };
-}
 
 /**
  * A fresh opaque version token. Random rather than a counter so that a user
@@ -34,4 +9,14 @@ export function usersDatabase(client: MongoClient, db: Db): UsersDatabase {
  */
 export function newVersion(): string {
   return randomBytes(9).toString('base64url');
+}
+
+/**
+ * A fresh incarnation id for a user document: set once when the document is
+ * created and never changed, so that a user deleted and later identified
+ * again under the same id is told apart from the one that was deleted
+ * (messages that named the old one keep showing it as missing).
+ */
+export function newIncarnation(): string {
+  return randomBytes(12).toString('base64url');
 }

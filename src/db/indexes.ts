@@ -1,41 +1,38 @@
 /**
- * Every index the service needs, declared once and created idempotently at
- * start-up: createIndexes with an identical specification is a no-op.
+ * Creates the collections and indexes that the domains declare. Each domain
+ * says what it keeps (src/users/schema.ts, src/messages/schema.ts,
+ * src/lifecycle/schema.ts) and src/schema.ts hands the whole list here, so
+ * that db/ imports no domain.
  */
 import type { Db, IndexDescription } from 'mongodb';
 import { timeoutOptions } from '../deadline.ts';
-import { COLLECTIONS } from '../users/documents.ts';
 
-/** Indexes by collection name. Users need none beyond `_id`. */
-export const INDEXES: Readonly<Record<string, readonly IndexDescription[]>> = {
-  [COLLECTIONS.channelData]: [
-    // One record per (user, channel); the user prefix serves delete and list.
-    { key: { userId: 1, channelId: 1 }, name: 'user_channel', unique: true },
-  ],
-  [COLLECTIONS.preferenceSets]: [
-    // One record per (user, set); the user prefix serves delete and list.
-    { key: { userId: 1, setId: 1 }, name: 'user_set', unique: true },
-  ],
-};
+/** One collection and the indexes it needs beyond `_id`. */
+export interface CollectionSpec {
+  readonly name: string;
+  readonly indexes: readonly IndexDescription[];
+}
 
 /** MongoDB's code for "collection already exists". */
 const NAMESPACE_EXISTS = 48;
 
 /**
- * Creates every collection and declared index that does not exist yet.
- * Collections are created up front because creating one implicitly inside a
- * transaction is restricted on some deployments (sharded clusters).
+ * Creates every collection and declared index that does not exist yet;
+ * createIndexes with an identical specification is a no-op, so this runs at
+ * every start-up. Collections are created up front because creating one
+ * implicitly inside a transaction is restricted on some deployments (sharded
+ * clusters). Each operation is bounded by the current deadline (see
+ * withTimeLimit), if any.
  */
-/** Each operation is bounded by the current deadline (see withTimeLimit), if any. */
-export async function ensureIndexes(db: Db): Promise<void> {
-  for (const name of Object.values(COLLECTIONS)) {
+export async function ensureCollections(db: Db, specs: readonly CollectionSpec[]): Promise<void> {
+  for (const { name } of specs) {
     try {
       await db.createCollection(name, timeoutOptions());
     } catch (error) {
       if ((error as { code?: unknown }).code !== NAMESPACE_EXISTS) throw error;
     }
   }
-  for (const [collection, indexes] of Object.entries(INDEXES)) {
-    await db.collection(collection).createIndexes([...indexes], timeoutOptions());
+  for (const { name, indexes } of specs) {
+    if (indexes.length > 0) await db.collection(name).createIndexes([...indexes], timeoutOptions());
   }
 }

@@ -38,6 +38,11 @@ export interface UserDocument {
   /** Opaque version, replaced on every write to the user. */
   v: string;
   /**
+   * The incarnation: set when the document is created, never changed (see
+   * newIncarnation). Absent on users stored before incarnations existed.
+   */
+  uid?: string;
+  /**
    * Server time of the last write to the user's channel data or preference
    * sets. Writing it makes those writes conflict with a concurrent delete of
    * the user, so that no orphan can be left behind.
@@ -91,6 +96,7 @@ export function toUserRecord(doc: UserDocument): UserRecord {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     version: doc.v,
+    ...(doc.uid === undefined ? {} : { uid: doc.uid }),
   };
 }
 

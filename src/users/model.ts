@@ -101,6 +101,8 @@ export interface UserRecord {
   createdAt: Date;
   updatedAt: Date;
   version: string;
+  /** The incarnation (UserDocument.uid); never sent to clients. */
+  uid?: string;
 }
 
 /** Stored channel data for one (user, channel). */

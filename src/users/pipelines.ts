@@ -8,6 +8,7 @@
  * and an object as an expression.
  */
 import type { Document } from 'mongodb';
+import { newIncarnation } from '../db/collections.ts';
 import type {
   ChannelDataInput,
   IdentifyCommand,
@@ -30,8 +31,12 @@ const PROFILE_FIELDS = ['name', 'email', 'avatar', 'phoneNumber', 'timezone', 'l
  *
  * `created_at` keeps its stored value unless the caller sent one; a new user
  * without one gets the statement's `$$NOW`, the same instant as `updatedAt`.
+ *
+ * `uid`, the incarnation, is set when the document is created (every stored
+ * user has a `v`, so a document without one is the upsert's new document)
+ * and never changed; users stored before incarnations existed keep none.
  */
-export function identifyPipeline(command: IdentifyCommand, version: string): Document[] {
+export function identifyPipeline(command: IdentifyCommand, version: string, incarnation = newIncarnation()): Document[] {
   const set: Document = {};
   const unset: string[] = [];
   addProfile(command.profile, set, unset);
@@ -53,6 +58,7 @@ export function identifyPipeline(command: IdentifyCommand, version: string): Doc
       ? { $ifNull: ['$createdAt', '$$NOW'] }
       : literal(command.createdAt);
   set['updatedAt'] = '$$NOW';
+  set['uid'] = { $cond: [{ $eq: [{ $type: '$v' }, 'missing'] }, literal(incarnation), '$uid'] };
   set['v'] = literal(version);
 
   const pipeline: Document[] = [{ $set: set }];

@@ -3,7 +3,8 @@
  */
 import type { ClientSession } from 'mongodb';
 import { inTransaction } from '../db/transaction.ts';
-import { newVersion, type UsersDatabase } from '../db/collections.ts';
+import { newVersion } from '../db/collections.ts';
+import type { UsersDatabase } from './database.ts';
 import { versionedWrite } from '../db/versioned-write.ts';
 import { timeoutOptions } from '../deadline.ts';
 import { toPreferenceSetRecord, type PreferenceSetDocument } from './documents.ts';

@@ -6,7 +6,8 @@ import type { ClientSession } from 'mongodb';
 import { AppError } from '../errors/app-error.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { timeoutOptions } from '../deadline.ts';
-import { newVersion, type UsersDatabase } from '../db/collections.ts';
+import { newVersion } from '../db/collections.ts';
+import type { UsersDatabase } from './database.ts';
 import { toUserRecord } from './documents.ts';
 import { identifyPipeline, touchChildrenPipeline } from './pipelines.ts';
 import { writeChannelData } from './channel-data-store.ts';
@@ -86,6 +87,18 @@ export class UserStore {
   async exists(userId: string): Promise<boolean> {
     const doc = await this.db.users.findOne({ _id: userId }, { projection: { _id: 1 }, ...timeoutOptions() });
     return doc !== null;
+  }
+
+  /**
+   * The incarnation of each listed user that exists (undefined for a user
+   * stored before incarnations existed); ids that name no user are absent.
+   * With `session`, read inside that transaction.
+   */
+  async incarnations(userIds: readonly string[], session?: ClientSession): Promise<Map<string, string | undefined>> {
+    const docs = await this.db.users
+      .find({ _id: { $in: [...new Set(userIds)] } }, { projection: { _id: 1, uid: 1 }, ...(session ? { session } : timeoutOptions()) })
+      .toArray();
+    return new Map(docs.map((doc) => [doc._id, doc.uid]));
   }
 
   /**

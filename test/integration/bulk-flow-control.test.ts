@@ -5,15 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { identifyStream, type StreamMessage } from '../../src/bulk/identify-stream.ts';
-import { usersDatabase } from '../../src/db/collections.ts';
-import { ensureIndexes } from '../../src/db/indexes.ts';
+import { usersDatabase } from '../../src/users/database.ts';
+import { ensureSchema } from '../../src/schema.ts';
 import { IdentifyUserRequest } from '../../src/gen/herald/users/v1/users_service.js';
 import { useTestDatabase } from '../support/mongo.ts';
 import { newUser } from './fixtures.ts';
 import { hookedClient, signal } from './transaction-hooks.ts';
 
 const mongo = await useTestDatabase();
-await ensureIndexes(mongo.db);
+await ensureSchema(mongo.db);
 
 describe('bulk identify flow control', () => {
   it('pulls no message while a batch is being written', async () => {

@@ -9,7 +9,7 @@
  */
 import { userReplySize } from '../../src/transport/to-proto.ts';
 import type { ClientSession, Db, MongoClient } from 'mongodb';
-import { usersDatabase, type UsersDatabase } from '../../src/db/collections.ts';
+import { usersDatabase, type UsersDatabase } from '../../src/users/database.ts';
 import { ChannelDataStore } from '../../src/users/channel-data-store.ts';
 import { PreferenceStore } from '../../src/users/preference-store.ts';
 import { UserStore } from '../../src/users/user-store.ts';

@@ -57,6 +57,17 @@ const stored: Doc = {
 };
 
 describe('identifyPipeline', () => {
+  it('gives a new user an incarnation and never changes a stored one', () => {
+    const created = apply(identifyPipeline(command({}), 'v1', 'inc-new'), { _id: 'u1' });
+    expect(created['uid']).toBe('inc-new');
+    const updated = apply(identifyPipeline(command({}), 'v2', 'inc-other'), { ...stored, uid: 'inc-first' });
+    expect(updated['uid']).toBe('inc-first');
+    // A user stored before incarnations existed keeps none, so the messages
+    // that name it by id alone keep resolving to it.
+    const legacy = apply(identifyPipeline(command({}), 'v2', 'inc-other'), stored);
+    expect(legacy).not.toHaveProperty('uid');
+  });
+
   it('merges traits per top-level key and never deep-merges', () => {
     const out = apply(
       identifyPipeline(command({ traits: { mode: 'merge', set: { plan: 'pro', nested: { c: 3 } }, unset: [] } }), 'v2'),
