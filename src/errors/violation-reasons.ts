@@ -22,6 +22,7 @@ export const VIOLATION_REASONS = {
   CONFLICT: 'The field contradicts another field of the same request.',
   OUT_OF_RANGE: 'The number or time is outside the range the field allows.',
   INVALID_TOKEN: 'The opaque token (page token or version) is not one this service issued.',
+  INVALID_ID: 'The value is not an id this service issues (a message id is 24 lowercase hexadecimal digits).',
   UNKNOWN_CHANNEL_TYPE: 'The channel type is not one of email, sms, push, chat, in_app_feed, http.',
   UNKNOWN_ENUM_VALUE: 'The enum number is not a value of the enum.',
   WRONG_VERSION: 'In a bulk stream: expected_version is not the version the user has at that point of the stream (or the user does not exist).',

@@ -3,13 +3,14 @@
  * checked and before anything is decoded or validated entry by entry, so an
  * oversized request is turned away for the cost of counting it. Validation
  * (src/users/validation) checks the same limits again for in-process
- * callers; the numbers come from there.
+ * callers; the numbers come from there (and from src/messages/validation).
  */
 import { MAX_CHANNEL_DATA, MAX_PREFERENCE_SETS, MAX_UNSET_PROPERTIES } from '../users/validation/identify.ts';
 import { CHANNEL_DATA_LIMITS, PROPERTIES_LIMITS, type JsonLimits } from '../users/validation/json.ts';
 import { MAX_PREFERENCE_ENTRIES } from '../users/validation/preferences.ts';
 import { MAX_BULK_DELETE } from '../users/validation/requests.ts';
 import { CHANNEL_TYPES } from '../users/model.ts';
+import { MAX_ACTIVITIES, MAX_MARK_MESSAGES } from '../messages/validation/requests.ts';
 import type { FieldRule } from '../protobuf/wire-check.ts';
 
 /** Most users one message of a bulk identify stream may carry. */
@@ -33,6 +34,7 @@ function jsonRule(limits: JsonLimits): FieldRule {
 }
 
 const PKG = 'herald.users.v1';
+const MESSAGES_PKG = 'herald.messages.v1';
 
 /** Rules by full field name; start-up fails if one names no field. */
 export const REQUEST_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
@@ -50,4 +52,8 @@ export const REQUEST_FIELD_RULES: Readonly<Record<string, FieldRule>> = {
   [`${PKG}.PreferenceSet.workflows`]: { maxCount: MAX_PREFERENCE_ENTRIES },
   [`${PKG}.PreferenceSet.categories`]: { maxCount: MAX_PREFERENCE_ENTRIES },
   [`${PKG}.PreferenceSetting.channel_types`]: { maxCount: CHANNEL_TYPES.length },
+  [`${MESSAGES_PKG}.CreateMessageRequest.activities`]: { maxCount: MAX_ACTIVITIES },
+  [`${MESSAGES_PKG}.CreateMessageRequest.data`]: jsonRule(PROPERTIES_LIMITS),
+  [`${MESSAGES_PKG}.ActivityInput.data`]: jsonRule(PROPERTIES_LIMITS),
+  [`${MESSAGES_PKG}.MarkMessagesRequest.message_ids`]: { maxCount: MAX_MARK_MESSAGES },
 };
