@@ -7,9 +7,15 @@ import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from './config.ts';
-import { usersDatabase } from './db/collections.ts';
+import { usersDatabase } from './users/database.ts';
+import { messagesDatabase } from './messages/database.ts';
+import { LIFECYCLE_COLLECTIONS, type MergeDocument } from './lifecycle/merge-documents.ts';
+import { UserResolver } from './lifecycle/user-resolver.ts';
+import { HistoryMover } from './lifecycle/history-mover.ts';
+import { MergeService } from './lifecycle/merge-service.ts';
+import { pendingHandovers } from './lifecycle/pending-handovers.ts';
 import { probeDatabase, watchWritable } from './db/health-monitor.ts';
-import { ensureIndexes } from './db/indexes.ts';
+import { ensureSchema } from './schema.ts';
 import { timeoutOptions, withTimeLimit } from './deadline.ts';
 import { BulkService } from './bulk/bulk-service.ts';
 import { buildServer, setServing } from './server.ts';
@@ -18,6 +24,10 @@ import { ChannelDataStore } from './users/channel-data-store.ts';
 import { PreferenceStore } from './users/preference-store.ts';
 import { UserStore } from './users/user-store.ts';
 import { UsersService } from './users/users-service.ts';
+import { ActivityStore } from './messages/activity-store.ts';
+import { MessageStore } from './messages/message-store.ts';
+import { MessagesService } from './messages/messages-service.ts';
+import { activityReplySize, messageReplySize } from './transport/message-to-proto.ts';
 
 /** The settings that have defaults (src/config.ts), any of which a caller may give. */
 type Tunables = Omit<Config, 'host' | 'port' | 'mongodbUri' | 'mongodbDatabase' | 'embeddedMongoDir' | 'logLevel'>;
@@ -29,6 +39,12 @@ export interface AppOptions extends Partial<Tunables> {
   host: string;
   port: number;
   logger: Logger;
+  /**
+   * The service's clock: message and activity insertion times, and a
+   * merge's time (from which its 30 days are counted). Tests inject one;
+   * the default is the system clock.
+   */
+  clock?: () => Date;
 }
 
 /** How long closing the MongoDB client may take at shutdown before it is abandoned. */
@@ -92,16 +108,38 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const db = client.db(options.mongodbDatabase);
     await withTimeLimit(settings.mongodbTimeoutMs, async () => {
       await db.command({ ping: 1 }, timeoutOptions());
-      await ensureIndexes(db);
+      await ensureSchema(db);
     });
 
+    const clock = options.clock ?? ((): Date => new Date());
     const database = usersDatabase(client, db);
+    const messagesDb = messagesDatabase(client, db);
+    const merges = db.collection<MergeDocument>(LIFECYCLE_COLLECTIONS.merges);
+    const resolveUsers = new UserResolver(database.users, merges).resolve;
     const userStore = new UserStore(database);
     const users = new UsersService({
       users: userStore,
       channelData: new ChannelDataStore(database, userStore),
       preferences: new PreferenceStore(database, userStore),
     }, userReplySize);
+    const messages = new MessagesService(
+      {
+        messages: new MessageStore(
+          messagesDb,
+          (ids, session) => userStore.incarnations(ids, session),
+          clock,
+          pendingHandovers(merges),
+        ),
+        activities: new ActivityStore(messagesDb),
+      },
+      resolveUsers,
+      { message: messageReplySize, activity: activityReplySize },
+    );
+    const mover = new HistoryMover(
+      { client, messages: messagesDb.messages, activities: messagesDb.activities, merges },
+      { batchSize: settings.mergeBatchSize, batchTimeoutMs: settings.mongodbTimeoutMs, clock, logger },
+    );
+    const merge = new MergeService({ users: database, messages: messagesDb, merges }, mover, clock);
     const state: { shuttingDown: boolean; databaseReachable: boolean; writable: boolean } = {
       shuttingDown: false,
       databaseReachable: true,
@@ -115,10 +153,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     const { server, health } = buildServer({
       users,
       bulk,
+      messages,
+      merge,
       edge: { logger, defaultDeadlineMs: settings.defaultDeadlineMs, state },
       limits: settings,
     });
     const port = await bind(server, `${options.host}:${options.port}`);
+    // Moves that a crash or a stop cut short go on in the background.
+    mover.resumeAll().catch((error: unknown) => logger.error({ err: error }, 'could not look for unfinished merges'));
     const updateHealth = (): void => {
       if (!state.shuttingDown) setServing(health, state.writable && state.databaseReachable);
     };
@@ -145,6 +187,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         setServing(health, false);
         unwatch();
         stopProbe();
+        // After the batches in flight; what is left resumes at the next start.
+        await mover.stop();
         const drained = await drain(server, settings.shutdownGraceMs, logger);
         const closed = await closeWithin(client, CLIENT_CLOSE_BOUND_MS, logger);
         return { clean: drained && closed };

@@ -48,6 +48,8 @@ export interface Config {
   bulkBatchSize: number;
   /** Most records one bulk identify stream may carry. */
   bulkMaxUsersPerStream: number;
+  /** Messages (and, apart, activities) a merge's history move hands over per transaction. */
+  mergeBatchSize: number;
 }
 
 /** Thrown when the environment holds bad values; lists all of them. */
@@ -83,6 +85,7 @@ export const DEFAULTS = {
   GRPC_MAX_CONNECTION_AGE_GRACE_MS: 30_000,
   GRPC_MAX_SESSION_MEMORY_MIB: 10,
   BULK_BATCH_SIZE: 500,
+  MERGE_BATCH_SIZE: 500,
   BULK_MAX_USERS_PER_STREAM: 10_000_000,
 } as const;
 
@@ -155,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnectionAgeGraceMs: integer('GRPC_MAX_CONNECTION_AGE_GRACE_MS', DEFAULTS.GRPC_MAX_CONNECTION_AGE_GRACE_MS, 0, 3_600_000),
     maxSessionMemoryMiB: integer('GRPC_MAX_SESSION_MEMORY_MIB', DEFAULTS.GRPC_MAX_SESSION_MEMORY_MIB, 1, 4_096),
     bulkBatchSize: integer('BULK_BATCH_SIZE', DEFAULTS.BULK_BATCH_SIZE, 1, 5_000),
+    mergeBatchSize: integer('MERGE_BATCH_SIZE', DEFAULTS.MERGE_BATCH_SIZE, 1, 5_000),
     bulkMaxUsersPerStream: integer('BULK_MAX_USERS_PER_STREAM', DEFAULTS.BULK_MAX_USERS_PER_STREAM, 1, 1_000_000_000),
   };
   if (config.healthProbeTimeoutMs >= config.healthProbeIntervalMs) {

@@ -18,6 +18,14 @@ export function withDeadline<T>(deadline: number | undefined, work: () => Promis
 }
 
 /**
+ * Runs `work` outside the current deadline: for work a call starts but
+ * that must go on after the call has ended (a merge's history move).
+ */
+export function withoutDeadline<T>(work: () => Promise<T>): Promise<T> {
+  return deadlines.exit(work);
+}
+
+/**
  * Runs `work` with a deadline `ms` from now, or the current one when that
  * is sooner: for work that is part of a call but must be bounded on its
  * own (one batch of a long stream).

@@ -6,6 +6,7 @@
 import './protobuf/own-proto-keys.ts';
 import { Server, type ServerOptions } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
+import type { DescService } from '@bufbuild/protobuf';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Config } from './config.ts';
@@ -15,13 +16,20 @@ import { REQUEST_FIELD_RULES } from './transport/request-rules.ts';
 import { resolveFieldRules, strictService } from './transport/strict-requests.ts';
 import type { CallEdge } from './transport/unary.ts';
 import { UsersServiceService } from './gen/herald/users/v1/users_service.js';
+import { MessagesServiceService } from './gen/herald/messages/v1/messages_service.js';
 import { usersHandlers } from './transport/users-handlers.ts';
 import { bulkHandlers } from './transport/bulk-handlers.ts';
+import { mergeHandlers } from './transport/merge-handler.ts';
+import type { MergeService } from './lifecycle/merge-service.ts';
+import { messagesHandlers } from './transport/messages-handlers.ts';
+import type { MessagesService } from './messages/messages-service.ts';
 import type { BulkService } from './bulk/bulk-service.ts';
 import type { UsersService } from './users/users-service.ts';
 
 /** The fully qualified name health checks and reflection know the service by. */
 export const USERS_SERVICE_NAME = 'herald.users.v1.UsersService';
+/** The messages service's name, for health checks and reflection. */
+export const MESSAGES_SERVICE_NAME = 'herald.messages.v1.MessagesService';
 
 /**
  * What reflection describes: the API, the error details clients decode from
@@ -51,6 +59,8 @@ export type TransportLimits = Pick<
 export interface ServerDependencies {
   users: UsersService;
   bulk: BulkService;
+  messages: MessagesService;
+  merge: MergeService;
   edge: CallEdge;
   limits: TransportLimits;
 }
@@ -81,7 +91,7 @@ export function serverOptions(limits: TransportLimits): ServerOptions {
 
 /**
  * Builds the server. Health starts NOT_SERVING for the overall server ("")
- * and for the users service; the caller flips it once MongoDB answers.
+ * and for each service; the caller flips it once MongoDB answers.
  * Every request is checked strictly before it is decoded
  * (src/transport/strict-requests.ts).
  */
@@ -91,21 +101,36 @@ export function buildServer(deps: ServerDependencies): BuiltServer {
     interceptors: [receiveTimeout(deps.limits.receiveTimeoutMs, deps.edge.logger)],
   });
   const registry = apiRegistry();
-  const service = registry.getService(USERS_SERVICE_NAME);
-  if (service === undefined) throw new Error(`the descriptor set has no ${USERS_SERVICE_NAME}`);
-  const definition = strictService(UsersServiceService, service, resolveFieldRules(registry, REQUEST_FIELD_RULES));
-  server.addService(definition, { ...usersHandlers(deps.users, deps.edge), ...bulkHandlers(deps.bulk, deps.edge) });
+  const rules = resolveFieldRules(registry, REQUEST_FIELD_RULES);
+  const describe = (name: string): DescService => {
+    const service = registry.getService(name);
+    if (service === undefined) throw new Error(`the descriptor set has no ${name}`);
+    return service;
+  };
+  const definition = strictService(UsersServiceService, describe(USERS_SERVICE_NAME), rules);
+  server.addService(definition, {
+    ...usersHandlers(deps.users, deps.edge),
+    ...bulkHandlers(deps.bulk, deps.edge),
+    ...mergeHandlers(deps.merge, deps.edge),
+  });
+  const messages = strictService(MessagesServiceService, describe(MESSAGES_SERVICE_NAME), rules);
+  server.addService(messages, messagesHandlers(deps.messages, deps.edge));
 
-  const health = new HealthImplementation({ '': 'NOT_SERVING', [USERS_SERVICE_NAME]: 'NOT_SERVING' });
+  const health = new HealthImplementation({
+    '': 'NOT_SERVING',
+    [USERS_SERVICE_NAME]: 'NOT_SERVING',
+    [MESSAGES_SERVICE_NAME]: 'NOT_SERVING',
+  });
   health.addToServer(server);
 
   new ReflectionService(reflectionPackage()).addToServer(server);
   return { server, health };
 }
 
-/** Sets the overall and the users service's health status together. */
+/** Sets the overall and each service's health status together. */
 export function setServing(health: HealthImplementation, serving: boolean): void {
   const value = serving ? 'SERVING' : 'NOT_SERVING';
   health.setStatus('', value);
   health.setStatus(USERS_SERVICE_NAME, value);
+  health.setStatus(MESSAGES_SERVICE_NAME, value);
 }

@@ -27,6 +27,10 @@ export const REASONS = {
     code: status.NOT_FOUND,
     description: 'The user has no preference set with the given id.',
   },
+  MESSAGE_NOT_FOUND: {
+    code: status.NOT_FOUND,
+    description: 'No message with the given message_id exists.',
+  },
   VERSION_MISMATCH: {
     code: status.ABORTED,
     description:
@@ -48,6 +52,11 @@ export const REASONS = {
   SHUTTING_DOWN: {
     code: status.UNAVAILABLE,
     description: 'The server is shutting down and takes no new work; retry on another instance.',
+  },
+  MERGED_PROPERTIES_TOO_LARGE: {
+    code: status.FAILED_PRECONDITION,
+    description:
+      'MergeUsers would give the primary more than 1 MiB of properties (encoded); nothing was merged. Remove properties from either user first.',
   },
   STREAM_TOO_LONG: {
     code: status.RESOURCE_EXHAUSTED,

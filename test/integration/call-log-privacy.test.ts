@@ -12,10 +12,11 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { status, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { UsersServiceService } from '../../src/gen/herald/users/v1/users_service.js';
+import { MessagesServiceService, MessageStatusChange } from '../../src/gen/herald/messages/v1/messages_service.js';
 import { defined, requestIdMetadata } from './fixtures.ts';
 import { startTestService } from './harness.ts';
 
-const { api, logs } = await startTestService();
+const { api, messages, logs } = await startTestService();
 
 /** Hex that makes each value of this run unique, so a hit in the log can only be a leak. */
 const tag = randomBytes(5).toString('hex');
@@ -58,6 +59,16 @@ const workflowKey = secret(`workflow-${tag}`);
 const categoryKey = secret(`category-${tag}`);
 const staleVersion = secret(`stale-version-${tag}`);
 const badPageToken = secret(`page-token-${tag}`);
+const mergedUserId = secret(`merged-user-${tag}`);
+const mergeKey = secret(`merge-key-${tag}`);
+const messageChannelId = secret(`feed-${tag}`);
+const messageDataKey = secret(`message-key-${tag}`);
+const messageDataValue = secret(`message-value-${tag}`);
+const activityDataKey = secret(`activity-key-${tag}`);
+const activityDataValue = secret(`activity-value-${tag}`);
+// Message ids are hex: a made-up one carries the tag's hex.
+const missingMessageId = secret(`${tag}${'0'.repeat(14)}`);
+const badMessageId = secret(`bad-message-${tag}`);
 
 const preferenceSet = {
   id: setId,
@@ -148,6 +159,16 @@ describe('the call log', () => {
     // otherUserId is gone now: one id deleted, one reported missing.
     await send('IdentifyUser', 'OK', (md) => api.identifyUser({ userId: bulkUserId, name, email }, md));
     await send('BulkDeleteUsers', 'OK', (md) => api.bulkDeleteUsers({ userIds: [bulkUserId, otherUserId] }, md));
+    // A merge, planned then made: the conflicting property paths and the
+    // copied channel ids travel back, and must not reach the log either.
+    await send('IdentifyUser', 'OK', (md) =>
+      api.identifyUser(
+        { userId: mergedUserId, name, email, properties: { [propertyKey]: mergeKey, [mergeKey]: nestedValue }, channelData: [{ channelId: mergeKey, data: {} }] },
+        md,
+      ),
+    );
+    await send('MergeUsers', 'OK', (md) => api.mergeUsers({ primaryUserId: userId, secondaryUserId: mergedUserId, dryRun: true }, md));
+    await send('MergeUsers', 'OK', (md) => api.mergeUsers({ primaryUserId: userId, secondaryUserId: mergedUserId }, md));
 
     // Validation errors: each bad value names itself in the error sent back,
     // which is fine on the wire but must not reach the log.
@@ -195,6 +216,8 @@ describe('the call log', () => {
     await send('GetPreferences', 'NOT_FOUND', (md) => api.getPreferences({ userId, preferenceSetId: missingSetId }, md));
     await send('SetPreferences', 'NOT_FOUND', (md) => api.setPreferences({ userId: missingUserId, preferenceSet }, md));
     await send('ListPreferences', 'NOT_FOUND', (md) => api.listPreferences({ userId: missingUserId }, md));
+    await send('MergeUsers', 'NOT_FOUND', (md) => api.mergeUsers({ primaryUserId: userId, secondaryUserId: mergedUserId }, md));
+    await send('MergeUsers', 'INVALID_ARGUMENT', (md) => api.mergeUsers({ primaryUserId: userId, secondaryUserId: userId }, md));
 
     // Version mismatches.
     await send('IdentifyUser', 'ABORTED', (md) => api.identifyUser({ userId, name, expectedVersion: staleVersion }, md));
@@ -205,8 +228,67 @@ describe('the call log', () => {
       api.setPreferences({ userId, preferenceSet, expectedVersion: staleVersion }, md),
     );
 
-    // The calls above cover every RPC of the service, each in success and failure.
-    const rpcs = Object.values(UsersServiceService).map(({ path }) => path.slice(path.lastIndexOf('/') + 1));
+    // MessagesService, with userId as the recipient and streamUserId as an actor.
+    const messageData = { [messageDataKey]: messageDataValue, nested: { [nestedKey]: nestedValue } };
+    const activityData = { [activityDataKey]: activityDataValue };
+    const firstMessage = await send('CreateMessage', 'OK', (md) =>
+      messages.createMessage(
+        { recipientId: userId, channelId: messageChannelId, data: messageData, activities: [{ actorId: streamUserId, data: activityData }, { data: activityData }] },
+        md,
+      ),
+    );
+    const messageId = secret(defined(firstMessage.message).id);
+    for (const activity of firstMessage.activities) secret(activity.id);
+    const second = await send('CreateMessage', 'OK', (md) =>
+      messages.createMessage({ recipientId: userId, channelId: messageChannelId, data: messageData, activities: [{ data: activityData }] }, md),
+    );
+    const secondId = secret(defined(second.message).id);
+    const addedActivity = await send('AddActivity', 'OK', (md) =>
+      messages.addActivity({ messageId, activity: { actorId: streamUserId, data: activityData } }, md),
+    );
+    secret(defined(addedActivity.activity).id);
+    await send('GetMessage', 'OK', (md) => messages.getMessage({ messageId }, md));
+    const filters = { recipientId: userId, channelId: messageChannelId, seen: false, read: false, archived: false };
+    const messagePage = await send('ListMessages', 'OK', (md) => messages.listMessages({ ...filters, pageSize: 1 }, md));
+    const messagesToken = secret(messagePage.nextPageToken);
+    expect(messagesToken).not.toBe('');
+    await send('ListMessages', 'OK', (md) => messages.listMessages({ ...filters, pageSize: 1, pageToken: messagesToken }, md));
+    await send('MarkMessages', 'OK', (md) =>
+      messages.markMessages({ messageIds: [secondId, missingMessageId, messageId], change: MessageStatusChange.MESSAGE_STATUS_CHANGE_READ }, md),
+    );
+    const activityPage = await send('ListActivities', 'OK', (md) => messages.listActivities({ messageId, pageSize: 1 }, md));
+    const activitiesToken = secret(activityPage.nextPageToken);
+    expect(activitiesToken).not.toBe('');
+    await send('ListActivities', 'OK', (md) => messages.listActivities({ messageId, pageSize: 1, pageToken: activitiesToken }, md));
+    // And failing, each way it can.
+    await send('CreateMessage', 'NOT_FOUND', (md) =>
+      messages.createMessage({ recipientId: missingUserId, channelId: messageChannelId, data: messageData, activities: [{ data: activityData }] }, md),
+    );
+    await send('CreateMessage', 'NOT_FOUND', (md) =>
+      messages.createMessage({ recipientId: userId, channelId: messageChannelId, activities: [{ actorId: missingUserId, data: activityData }] }, md),
+    );
+    await send('CreateMessage', 'INVALID_ARGUMENT', (md) =>
+      messages.createMessage(
+        { recipientId: `\u0007${secret(`ctl-recipient-${tag}`)}`, channelId: `\u0007${secret(`ctl-channel-${tag}`)}`, data: { [secret(`$bad-message-key-${tag}`)]: 1 }, activities: [] },
+        md,
+      ),
+    );
+    await send('AddActivity', 'NOT_FOUND', (md) => messages.addActivity({ messageId, activity: { actorId: missingUserId, data: activityData } }, md));
+    await send('AddActivity', 'NOT_FOUND', (md) => messages.addActivity({ messageId: missingMessageId, activity: { data: activityData } }, md));
+    await send('GetMessage', 'NOT_FOUND', (md) => messages.getMessage({ messageId: missingMessageId }, md));
+    await send('GetMessage', 'INVALID_ARGUMENT', (md) => messages.getMessage({ messageId: badMessageId }, md));
+    await send('ListMessages', 'INVALID_ARGUMENT', (md) => messages.listMessages({ recipientId: userId, pageToken: messagesToken }, md));
+    await send('ListMessages', 'INVALID_ARGUMENT', (md) => messages.listMessages({ recipientId: userId, pageToken: badPageToken }, md));
+    await send('MarkMessages', 'INVALID_ARGUMENT', (md) =>
+      messages.markMessages({ messageIds: [messageId, badMessageId, messageId], change: MessageStatusChange.MESSAGE_STATUS_CHANGE_SEEN }, md),
+    );
+    await send('ListActivities', 'NOT_FOUND', (md) => messages.listActivities({ messageId: missingMessageId }, md));
+    await send('ListActivities', 'INVALID_ARGUMENT', (md) => messages.listActivities({ messageId: secondId, pageToken: activitiesToken }, md));
+
+    // The calls above cover every RPC of both services, each in success and failure.
+    const rpcs = [...Object.values(UsersServiceService), ...Object.values(MessagesServiceService)].map(({ path }) =>
+      path.slice(path.lastIndexOf('/') + 1),
+    );
     for (const rpc of rpcs) {
       const codes = sent.filter((call) => call.method === rpc).map((call) => call.code);
       expect(codes, rpc).toContain('OK');

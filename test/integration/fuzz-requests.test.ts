@@ -29,6 +29,7 @@ import {
   IdentifyUserRequest,
   ListPreferencesRequest,
   ListUsersRequest,
+  MergeUsersRequest,
   SetChannelDataRequest,
   SetPreferencesRequest,
   TraitMode,
@@ -86,6 +87,7 @@ const WRITES: ReadonlySet<MethodKey> = new Set([
   'setChannelData',
   'unsetChannelData',
   'setPreferences',
+  'mergeUsers',
 ]);
 
 // ---------------------------------------------------------------------------
@@ -147,7 +149,7 @@ async function expectAlive(since: number): Promise<void> {
 // ---------------------------------------------------------------------------
 // Stored data, exactly (canonical Extended JSON keeps every BSON type).
 
-const COLLECTIONS = ['users', 'channel_data', 'preference_sets'] as const;
+const COLLECTIONS = ['users', 'channel_data', 'preference_sets', 'merges'] as const;
 
 /** Every document of the test database. */
 async function databaseState(): Promise<string> {
@@ -205,6 +207,11 @@ async function seedPool(): Promise<void> {
 }
 
 await seedPool();
+const MERGE_PRIMARY = 'fuzz-merge-primary';
+const MERGE_SECONDARY = 'fuzz-merge-secondary';
+for (const userId of [MERGE_PRIMARY, MERGE_SECONDARY]) {
+  await api.identifyUser({ userId, name: 'Merge', email: `${userId}@example.com`, properties: { plan: userId, nested: { a: 1 } } });
+}
 const firstPage = await api.listUsers({ pageSize: 1 });
 /** A page token the server issued. */
 const PAGE_TOKEN = firstPage.nextPageToken;
@@ -271,6 +278,12 @@ const VALID_REQUESTS: Readonly<Record<MethodKey, readonly Uint8Array[]>> = {
     ).finish(),
   ],
   listPreferences: [ListPreferencesRequest.encode({ userId: POOL[0] }).finish()],
+  // Users of their own, so that a mutation that turns the dry run into a
+  // real merge deletes none of the pool.
+  mergeUsers: [
+    MergeUsersRequest.encode({ primaryUserId: MERGE_PRIMARY, secondaryUserId: MERGE_SECONDARY, dryRun: true }).finish(),
+    MergeUsersRequest.encode({ primaryUserId: 'fuzz-nobody', secondaryUserId: 'fuzz-nobody-2', dryRun: false }).finish(),
+  ],
 };
 
 /** A string as the server receives it: the encoder writes lone surrogates as U+FFFD. */
@@ -531,6 +544,7 @@ describe('raw request bytes, every method', () => {
       'IdentifyUser',
       'ListPreferences',
       'ListUsers',
+      'MergeUsers',
       'SetChannelData',
       'SetPreferences',
       'UnsetChannelData',

@@ -17,6 +17,7 @@ import {
   GetUserRequest,
   IdentifyUserRequest,
   ListPreferencesRequest,
+  MergeUsersRequest,
   ListUsersRequest,
   SetChannelDataRequest,
   SetPreferencesRequest,
@@ -36,7 +37,24 @@ import {
   type GetPreferencesResponse,
   type SetPreferencesResponse,
   type ListPreferencesResponse,
+  type MergeUsersResponse,
 } from '../../src/gen/herald/users/v1/users_service.js';
+import {
+  AddActivityRequest,
+  CreateMessageRequest,
+  GetMessageRequest,
+  ListActivitiesRequest,
+  ListMessagesRequest,
+  MarkMessagesRequest,
+  MessagesServiceClient,
+  type AddActivityResponse,
+  type CreateMessageResponse,
+  type DeepPartial as MessagesDeepPartial,
+  type GetMessageResponse,
+  type ListActivitiesResponse,
+  type ListMessagesResponse,
+  type MarkMessagesResponse,
+} from '../../src/gen/herald/messages/v1/messages_service.js';
 import { createLogger } from '../../src/logger.ts';
 import { openTestDatabase, type TestDatabase } from '../support/mongo.ts';
 
@@ -118,6 +136,26 @@ export function usersApi(client: UsersServiceClient) {
       call<SetPreferencesRequest, SetPreferencesResponse>(client.setPreferences.bind(client), SetPreferencesRequest.fromPartial(r), md),
     listPreferences: (r: DeepPartial<ListPreferencesRequest>, md?: Metadata) =>
       call<ListPreferencesRequest, ListPreferencesResponse>(client.listPreferences.bind(client), ListPreferencesRequest.fromPartial(r), md),
+    mergeUsers: (r: DeepPartial<MergeUsersRequest>, md?: Metadata) =>
+      call<MergeUsersRequest, MergeUsersResponse>(client.mergeUsers.bind(client), MergeUsersRequest.fromPartial(r), md),
+  };
+}
+
+/** Promise-returning MessagesService calls that accept partial requests, as {@link usersApi}. */
+export function messagesApi(client: MessagesServiceClient) {
+  return {
+    createMessage: (r: MessagesDeepPartial<CreateMessageRequest>, md?: Metadata) =>
+      call<CreateMessageRequest, CreateMessageResponse>(client.createMessage.bind(client), CreateMessageRequest.fromPartial(r), md),
+    addActivity: (r: MessagesDeepPartial<AddActivityRequest>, md?: Metadata) =>
+      call<AddActivityRequest, AddActivityResponse>(client.addActivity.bind(client), AddActivityRequest.fromPartial(r), md),
+    getMessage: (r: MessagesDeepPartial<GetMessageRequest>, md?: Metadata) =>
+      call<GetMessageRequest, GetMessageResponse>(client.getMessage.bind(client), GetMessageRequest.fromPartial(r), md),
+    listMessages: (r: MessagesDeepPartial<ListMessagesRequest>, md?: Metadata) =>
+      call<ListMessagesRequest, ListMessagesResponse>(client.listMessages.bind(client), ListMessagesRequest.fromPartial(r), md),
+    markMessages: (r: MessagesDeepPartial<MarkMessagesRequest>, md?: Metadata) =>
+      call<MarkMessagesRequest, MarkMessagesResponse>(client.markMessages.bind(client), MarkMessagesRequest.fromPartial(r), md),
+    listActivities: (r: MessagesDeepPartial<ListActivitiesRequest>, md?: Metadata) =>
+      call<ListActivitiesRequest, ListActivitiesResponse>(client.listActivities.bind(client), ListActivitiesRequest.fromPartial(r), md),
   };
 }
 
@@ -127,6 +165,8 @@ export interface TestService {
   readonly address: string;
   readonly client: UsersServiceClient;
   readonly api: ReturnType<typeof usersApi>;
+  /** MessagesService calls on the same server. */
+  readonly messages: ReturnType<typeof messagesApi>;
   readonly mongo: TestDatabase;
   /** Every log line so far, parsed. */
   readonly logs: Record<string, unknown>[];
@@ -140,6 +180,8 @@ export interface TestServiceOptions {
   maxReceiveMessageBytes?: number;
   bulkBatchSize?: number;
   bulkMaxUsersPerStream?: number;
+  /** The service's clock (message and activity times); the system clock when absent. */
+  clock?: () => Date;
 }
 
 /** The service's logger (level info), with every line it writes parsed into `lines`. */
@@ -171,21 +213,24 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     ...(options.bulkBatchSize === undefined ? {} : { bulkBatchSize: options.bulkBatchSize }),
     ...(options.bulkMaxUsersPerStream === undefined ? {} : { bulkMaxUsersPerStream: options.bulkMaxUsersPerStream }),
     mongodbServerSelectionTimeoutMs: 5_000,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
     logger,
   });
   const address = `127.0.0.1:${app.port}`;
   const client = new UsersServiceClient(address, credentials.createInsecure());
+  const messagesClient = new MessagesServiceClient(address, credentials.createInsecure());
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {
       client.close();
+      messagesClient.close();
       await app.stop();
       await mongo.close();
     })();
     return stopped;
   };
   afterAll(stop);
-  return { app, address, client, api: usersApi(client), mongo: mongo, logs, stop };
+  return { app, address, client, api: usersApi(client), messages: messagesApi(messagesClient), mongo: mongo, logs, stop };
 }
 
 /** The failed call's code and decoded details; fails the test if the call succeeded. */
