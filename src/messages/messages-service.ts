@@ -63,6 +63,16 @@ function fitting<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: 
   return items.length;
 }
 
+/** How many of `items` fit in `maxBytes`, none being required (the reply already holds something). */
+function fittingAfter<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number): number {
+  let bytes = 0;
+  for (let i = 0; i < items.length; i += 1) {
+    bytes += sizeOf(items[i] as T);
+    if (bytes > maxBytes) return i;
+  }
+  return items.length;
+}
+
 /** Cuts a resolved page to the reply budget and makes the token for what is left. */
 function toPage<T>(
   views: readonly T[],
@@ -89,7 +99,11 @@ export class MessagesService {
   async createMessage(request: CreateMessageRequest): Promise<{ message: MessageView; activities: ActivityView[] }> {
     const created = await this.stores.messages.create(validateCreateMessage(request));
     const { messages, activities } = await resolveReply(this.resolveUsers, [created.message], created.activities);
-    return { message: this.only(messages), activities };
+    const message = this.only(messages);
+    // The message always goes back; its activities as far as the reply budget allows
+    // (activity_count counts them all, and ListActivities reads the rest).
+    const budget = MAX_LIST_REPLY_BYTES - this.sizes.message(message);
+    return { message, activities: activities.slice(0, fittingAfter(activities, this.sizes.activity, budget)) };
   }
 
   /** Adds an activity to a message. */
@@ -132,13 +146,19 @@ export class MessagesService {
    * Marks messages; those that exist come back after the change in the
    * order sent, and the ids that named no message are listed apart.
    */
-  async markMessages(request: MarkMessagesRequest): Promise<{ messages: MessageView[]; missing: string[] }> {
+  async markMessages(request: MarkMessagesRequest): Promise<{ messages: MessageView[]; missing: string[]; unlisted: string[] }> {
     const command = validateMarkMessages(request);
     const stored = await this.stores.messages.mark(command);
     const byId = new Map(stored.map((message) => [message.id, message]));
     const found = command.messageIds.flatMap((id) => byId.get(id) ?? []);
     const { messages } = await resolveReply(this.resolveUsers, found);
-    return { messages, missing: command.messageIds.filter((id) => !byId.has(id)) };
+    // Every one was changed; those past the reply budget are named, not sent.
+    const listed = fitting(messages, this.sizes.message, MAX_LIST_REPLY_BYTES);
+    return {
+      messages: messages.slice(0, listed),
+      missing: command.messageIds.filter((id) => !byId.has(id)),
+      unlisted: messages.slice(listed).map((view) => view.message.id),
+    };
   }
 
   /** A page of a message's activities, oldest first; NOT_FOUND when the message is missing. */

@@ -26,8 +26,8 @@ export function messagesHandlers(service: MessagesService, edge: CallEdge): Mess
       return { messages: page.items.map(messageToProto), nextPageToken: page.nextPageToken };
     }),
     markMessages: unary('MarkMessages', edge, async (request) => {
-      const { messages, missing } = await service.markMessages(request);
-      return { messages: messages.map(messageToProto), missingMessageIds: missing };
+      const { messages, missing, unlisted } = await service.markMessages(request);
+      return { messages: messages.map(messageToProto), missingMessageIds: missing, unlistedMessageIds: unlisted };
     }),
     listActivities: unary('ListActivities', edge, async (request) => {
       const page = await service.listActivities(request);

@@ -127,11 +127,16 @@ export interface CreateMessageRequest {
 
 /** CreateMessage's response. */
 export interface CreateMessageResponse {
-  /** The message as stored. */
+  /** The message as stored; its activity_count counts every activity. */
   message:
     | Message
     | undefined;
-  /** Its activities, in the order sent. */
+  /**
+   * Its activities, in the order sent: all of them, unless with their data
+   * and resolved actors they would take the reply past 3 MiB (every client's
+   * default limit is 4 MiB); then as many as fit, and ListActivities reads
+   * the rest.
+   */
   activities: Activity[];
 }
 
@@ -210,10 +215,18 @@ export interface MarkMessagesRequest {
 
 /** MarkMessages' response. */
 export interface MarkMessagesResponse {
-  /** The messages that exist, after the change, in the order sent. */
+  /**
+   * The messages that exist, after the change, in the order sent; at most
+   * as many as fit in a 3 MiB reply (every client's default limit is 4 MiB).
+   */
   messages: Message[];
   /** The ids that named no message, in the order sent. */
   missingMessageIds: string[];
+  /**
+   * The ids of messages that were changed but left out of `messages` to
+   * keep the reply under 3 MiB, in the order sent; GetMessage reads them.
+   */
+  unlistedMessageIds: string[];
 }
 
 /** ListActivities' request. */
@@ -1229,7 +1242,7 @@ export const MarkMessagesRequest: MessageFns<MarkMessagesRequest> = {
 };
 
 function createBaseMarkMessagesResponse(): MarkMessagesResponse {
-  return { messages: [], missingMessageIds: [] };
+  return { messages: [], missingMessageIds: [], unlistedMessageIds: [] };
 }
 
 export const MarkMessagesResponse: MessageFns<MarkMessagesResponse> = {
@@ -1239,6 +1252,9 @@ export const MarkMessagesResponse: MessageFns<MarkMessagesResponse> = {
     }
     for (const v of message.missingMessageIds) {
       writer.uint32(18).string(v!);
+    }
+    for (const v of message.unlistedMessageIds) {
+      writer.uint32(26).string(v!);
     }
     return writer;
   },
@@ -1272,6 +1288,14 @@ export const MarkMessagesResponse: MessageFns<MarkMessagesResponse> = {
             message.missingMessageIds.push(reader.string());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.unlistedMessageIds.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1292,6 +1316,11 @@ export const MarkMessagesResponse: MessageFns<MarkMessagesResponse> = {
         : globalThis.Array.isArray(object?.missing_message_ids)
         ? object.missing_message_ids.map((e: any) => globalThis.String(e))
         : [],
+      unlistedMessageIds: globalThis.Array.isArray(object?.unlistedMessageIds)
+        ? object.unlistedMessageIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.unlisted_message_ids)
+        ? object.unlisted_message_ids.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -1303,6 +1332,9 @@ export const MarkMessagesResponse: MessageFns<MarkMessagesResponse> = {
     if (message.missingMessageIds?.length) {
       obj.missingMessageIds = message.missingMessageIds;
     }
+    if (message.unlistedMessageIds?.length) {
+      obj.unlistedMessageIds = message.unlistedMessageIds;
+    }
     return obj;
   },
 
@@ -1313,6 +1345,7 @@ export const MarkMessagesResponse: MessageFns<MarkMessagesResponse> = {
     const message = createBaseMarkMessagesResponse();
     message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
     message.missingMessageIds = object.missingMessageIds?.map((e) => e) || [];
+    message.unlistedMessageIds = object.unlistedMessageIds?.map((e) => e) || [];
     return message;
   },
 };

@@ -225,9 +225,12 @@ func (x *CreateMessageRequest) GetActivities() []*ActivityInput {
 // CreateMessage's response.
 type CreateMessageResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The message as stored.
+	// The message as stored; its activity_count counts every activity.
 	Message *Message `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
-	// Its activities, in the order sent.
+	// Its activities, in the order sent: all of them, unless with their data
+	// and resolved actors they would take the reply past 3 MiB (every client's
+	// default limit is 4 MiB); then as many as fit, and ListActivities reads
+	// the rest.
 	Activities    []*Activity `protobuf:"bytes,2,rep,name=activities,proto3" json:"activities,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -693,12 +696,16 @@ func (x *MarkMessagesRequest) GetChange() MessageStatusChange {
 // MarkMessages' response.
 type MarkMessagesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The messages that exist, after the change, in the order sent.
+	// The messages that exist, after the change, in the order sent; at most
+	// as many as fit in a 3 MiB reply (every client's default limit is 4 MiB).
 	Messages []*Message `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
 	// The ids that named no message, in the order sent.
 	MissingMessageIds []string `protobuf:"bytes,2,rep,name=missing_message_ids,json=missingMessageIds,proto3" json:"missing_message_ids,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The ids of messages that were changed but left out of `messages` to
+	// keep the reply under 3 MiB, in the order sent; GetMessage reads them.
+	UnlistedMessageIds []string `protobuf:"bytes,3,rep,name=unlisted_message_ids,json=unlistedMessageIds,proto3" json:"unlisted_message_ids,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *MarkMessagesResponse) Reset() {
@@ -741,6 +748,13 @@ func (x *MarkMessagesResponse) GetMessages() []*Message {
 func (x *MarkMessagesResponse) GetMissingMessageIds() []string {
 	if x != nil {
 		return x.MissingMessageIds
+	}
+	return nil
+}
+
+func (x *MarkMessagesResponse) GetUnlistedMessageIds() []string {
+	if x != nil {
+		return x.UnlistedMessageIds
 	}
 	return nil
 }
@@ -918,10 +932,11 @@ const file_herald_messages_v1_messages_service_proto_rawDesc = "" +
 	"\x13MarkMessagesRequest\x12\x1f\n" +
 	"\vmessage_ids\x18\x01 \x03(\tR\n" +
 	"messageIds\x12?\n" +
-	"\x06change\x18\x02 \x01(\x0e2'.herald.messages.v1.MessageStatusChangeR\x06change\"\x7f\n" +
+	"\x06change\x18\x02 \x01(\x0e2'.herald.messages.v1.MessageStatusChangeR\x06change\"\xb1\x01\n" +
 	"\x14MarkMessagesResponse\x127\n" +
 	"\bmessages\x18\x01 \x03(\v2\x1b.herald.messages.v1.MessageR\bmessages\x12.\n" +
-	"\x13missing_message_ids\x18\x02 \x03(\tR\x11missingMessageIds\"r\n" +
+	"\x13missing_message_ids\x18\x02 \x03(\tR\x11missingMessageIds\x120\n" +
+	"\x14unlisted_message_ids\x18\x03 \x03(\tR\x12unlistedMessageIds\"r\n" +
 	"\x15ListActivitiesRequest\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1b\n" +

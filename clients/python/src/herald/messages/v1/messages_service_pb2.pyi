@@ -145,11 +145,15 @@ class CreateMessageResponse(_message.Message):
     ACTIVITIES_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def message(self) -> _message_pb2.Message:
-        """The message as stored."""
+        """The message as stored; its activity_count counts every activity."""
 
     @_builtins.property
     def activities(self) -> _containers.RepeatedCompositeFieldContainer[_message_pb2.Activity]:
-        """Its activities, in the order sent."""
+        """Its activities, in the order sent: all of them, unless with their data
+        and resolved actors they would take the reply past 3 MiB (every client's
+        default limit is 4 MiB); then as many as fit, and ListActivities reads
+        the rest.
+        """
 
     def __init__(
         self,
@@ -396,23 +400,33 @@ class MarkMessagesResponse(_message.Message):
 
     MESSAGES_FIELD_NUMBER: _builtins.int
     MISSING_MESSAGE_IDS_FIELD_NUMBER: _builtins.int
+    UNLISTED_MESSAGE_IDS_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def messages(self) -> _containers.RepeatedCompositeFieldContainer[_message_pb2.Message]:
-        """The messages that exist, after the change, in the order sent."""
+        """The messages that exist, after the change, in the order sent; at most
+        as many as fit in a 3 MiB reply (every client's default limit is 4 MiB).
+        """
 
     @_builtins.property
     def missing_message_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The ids that named no message, in the order sent."""
+
+    @_builtins.property
+    def unlisted_message_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The ids of messages that were changed but left out of `messages` to
+        keep the reply under 3 MiB, in the order sent; GetMessage reads them.
+        """
 
     def __init__(
         self,
         *,
         messages: _abc.Iterable[_message_pb2.Message] | None = ...,
         missing_message_ids: _abc.Iterable[_builtins.str] | None = ...,
+        unlisted_message_ids: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["messages", b"messages", "missing_message_ids", b"missing_message_ids"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["messages", b"messages", "missing_message_ids", b"missing_message_ids", "unlisted_message_ids", b"unlisted_message_ids"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
