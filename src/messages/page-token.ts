@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Violations } from '../errors/violations.ts';
+import { decodeTokenBody, encodeTokenBody, refuseToken } from '../paging/token-body.ts';
 import type { ListPosition, MessageFilters } from './model.ts';
 
 /** The current token format. */
@@ -15,7 +16,6 @@ const VERSION = 1;
 /** Longest token accepted: a real one is about 120 characters. */
 export const MAX_LIST_TOKEN = 512;
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 /** The range of a JavaScript Date, in milliseconds either side of the epoch. */
 const MAX_TIME_MS = 8.64e15;
@@ -31,8 +31,7 @@ export function listScope(what: unknown): string {
 
 /** The token that resumes the listing `scope` after `position`. */
 export function encodeListToken(position: ListPosition, scope: string): string {
-  const body = { v: VERSION, at: position.at.getTime(), id: position.id, q: scope };
-  return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
+  return encodeTokenBody({ v: VERSION, at: position.at.getTime(), id: position.id, q: scope });
 }
 
 /**
@@ -42,24 +41,10 @@ export function encodeListToken(position: ListPosition, scope: string): string {
  * position, or another listing's token.
  */
 export function readListToken(token: string, field: string, scope: string, v: Violations): ListPosition | undefined {
-  const bad = (why: string): undefined => {
-    v.add(field, 'INVALID_TOKEN', `is not a token this service issued (${why}); pass back next_page_token unchanged`);
-    return undefined;
-  };
-  if (token.length > MAX_LIST_TOKEN) return bad('too long');
-  if (!BASE64URL.test(token)) return bad('not base64url');
-  const bytes = Buffer.from(token, 'base64url');
-  // Node's decoder skips stray bits: only the canonical encoding is ours.
-  if (bytes.toString('base64url') !== token) return bad('not base64url');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    return bad('undecodable');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return bad('undecodable');
-  const { v: version, at, id, q } = parsed as { v?: unknown; at?: unknown; id?: unknown; q?: unknown };
-  if (version !== VERSION) return bad('unknown version');
+  const bad = (why: string): undefined => refuseToken(v, field, why);
+  const decoded = decodeTokenBody(token, MAX_LIST_TOKEN, VERSION);
+  if ('problem' in decoded) return bad(decoded.problem);
+  const { at, id, q } = decoded.body;
   if (typeof at !== 'number' || !Number.isSafeInteger(at) || Math.abs(at) > MAX_TIME_MS) return bad('bad position');
   if (typeof id !== 'string' || !OBJECT_ID.test(id)) return bad('bad position');
   if (q !== scope) {

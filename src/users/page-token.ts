@@ -6,6 +6,7 @@
 import { AppError } from '../errors/app-error.ts';
 import { checkUserId } from './validation/strings.ts';
 import { Violations } from '../errors/violations.ts';
+import { decodeTokenBody, encodeTokenBody, refuseToken } from '../paging/token-body.ts';
 
 /** The current token format. */
 const VERSION = 1;
@@ -13,11 +14,10 @@ const VERSION = 1;
 /** Longest token accepted: a 256-character id of 4-byte characters, encoded, fits with room. */
 export const MAX_PAGE_TOKEN = 2048;
 
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /** The token that resumes a listing after the user `lastId`. */
 export function encodePageToken(lastId: string): string {
-  return Buffer.from(JSON.stringify({ v: VERSION, after: lastId }), 'utf8').toString('base64url');
+  return encodeTokenBody({ v: VERSION, after: lastId });
 }
 
 /**
@@ -25,24 +25,10 @@ export function encodePageToken(lastId: string): string {
  * into `v` under `field` so that ListUsers lists all its problems at once.
  */
 export function readPageToken(token: string, field: string, v: Violations): { after: string } | undefined {
-  const bad = (why: string): undefined => {
-    v.add(field, 'INVALID_TOKEN', `is not a token this service issued (${why}); pass back next_page_token unchanged`);
-    return undefined;
-  };
-  if (token.length > MAX_PAGE_TOKEN) return bad('too long');
-  if (!BASE64URL.test(token)) return bad('not base64url');
-  const bytes = Buffer.from(token, 'base64url');
-  // Node's decoder skips stray bits: only the canonical encoding is ours.
-  if (bytes.toString('base64url') !== token) return bad('not base64url');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch {
-    return bad('undecodable');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return bad('undecodable');
-  const { v: version, after } = parsed as { v?: unknown; after?: unknown };
-  if (version !== VERSION) return bad('unknown version');
+  const bad = (why: string): undefined => refuseToken(v, field, why);
+  const decoded = decodeTokenBody(token, MAX_PAGE_TOKEN, VERSION);
+  if ('problem' in decoded) return bad(decoded.problem);
+  const { after } = decoded.body;
   if (typeof after !== 'string') return bad('no position');
   const probe = new Violations();
   if (checkUserId(after, field, probe) === undefined) return bad('bad position');
