@@ -139,7 +139,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       { client, messages: messagesDb.messages, activities: messagesDb.activities, merges },
       { batchSize: settings.mergeBatchSize, batchTimeoutMs: settings.mongodbTimeoutMs, clock, logger },
     );
-    const merge = new MergeService({ users: database, messages: messagesDb, merges }, mover, clock);
+    const merge = new MergeService({ users: database, messages: messagesDb, merges }, mover, clock, userReplySize);
     const state: { shuttingDown: boolean; databaseReachable: boolean; writable: boolean } = {
       shuttingDown: false,
       databaseReachable: true,

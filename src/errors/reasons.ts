@@ -56,7 +56,7 @@ export const REASONS = {
   MERGED_PROPERTIES_TOO_LARGE: {
     code: status.FAILED_PRECONDITION,
     description:
-      'MergeUsers would give the primary more than 1 MiB of properties (encoded); nothing was merged. Remove properties from either user first.',
+      'MergeUsers would make the primary larger than 1 MiB as the API returns it; nothing was merged. Remove properties from either user first.',
   },
   STREAM_TOO_LONG: {
     code: status.RESOURCE_EXHAUSTED,

@@ -12,12 +12,33 @@ import type { UserRecord } from '../users/model.ts';
 import type { HistoryMover } from './history-mover.ts';
 import type { MergeDocument } from './merge-documents.ts';
 import { validateMergeUsers } from './merge-validation.ts';
-import { foldUsers, type FoldDatabases } from './user-fold.ts';
+import { foldUsers, type FoldDatabases, type UserSize } from './user-fold.ts';
+
+/** The most conflicting paths a reply lists, and the most bytes of them. */
+export const MAX_CONFLICTS_LISTED = 1000;
+export const MAX_CONFLICT_BYTES = 64 * 1024;
+
+/**
+ * The conflicts a reply lists, in order, within both bounds, and how many
+ * are left out: paths repeat their keys (up to 256 characters, 8 levels
+ * deep), so thousands of them could otherwise outgrow any reply.
+ */
+export function listConflicts(conflicts: readonly string[]): { listed: string[]; omitted: number } {
+  const listed: string[] = [];
+  let bytes = 0;
+  for (const path of conflicts) {
+    bytes += Buffer.byteLength(path, 'utf8') + 3;
+    if (listed.length === MAX_CONFLICTS_LISTED || bytes > MAX_CONFLICT_BYTES) break;
+    listed.push(path);
+  }
+  return { listed, omitted: conflicts.length - listed.length };
+}
 
 /** What MergeUsers answers. */
 export interface MergeResult {
   readonly user: UserRecord;
   readonly conflicts: readonly string[];
+  readonly conflictsOmitted: number;
   readonly channelIdsAdded: readonly string[];
   readonly preferenceSetIdsAdded: readonly string[];
   readonly messagesMoved: number;
@@ -33,14 +54,17 @@ export class MergeService {
     private readonly db: FoldDatabases,
     private readonly mover: HistoryMover,
     private readonly clock: () => Date,
+    private readonly userSize: UserSize,
   ) {}
 
   async mergeUsers(request: MergeUsersRequest): Promise<MergeResult> {
     const command = validateMergeUsers(request);
-    const fold = await foldUsers(this.db, command, this.clock());
+    const fold = await foldUsers(this.db, command, this.clock(), this.userSize);
+    const { listed, omitted } = listConflicts(fold.conflicts);
     const base = {
       user: fold.user,
-      conflicts: fold.conflicts,
+      conflicts: listed,
+      conflictsOmitted: omitted,
       channelIdsAdded: fold.channelIdsAdded,
       preferenceSetIdsAdded: fold.preferenceSetIdsAdded,
     };

@@ -11,7 +11,7 @@
  * guard matters on servers that let concurrent read-modify-write
  * transactions lose updates (DocumentDB) as much as on MongoDB.
  */
-import { BSON, ObjectId, type ClientSession, type Collection } from 'mongodb';
+import { ObjectId, type ClientSession, type Collection } from 'mongodb';
 import { newVersion } from '../db/collections.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { AppError } from '../errors/app-error.ts';
@@ -30,8 +30,15 @@ import { MERGE_STATES, type MergeDocument } from './merge-documents.ts';
 export const MERGE_HISTORY_DAYS = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The largest merged properties, encoded: well inside a reply that any client takes (4 MiB). */
-export const MAX_MERGED_PROPERTIES_BYTES = 1024 * 1024;
+/**
+ * The largest merged user, as the API returns it: well inside the 4 MiB any
+ * client receives by default, even in a reply that also carries another
+ * user (AddActivity) or the merge's own details.
+ */
+export const MAX_MERGED_USER_BYTES = 1024 * 1024;
+
+/** How a user is measured: the bytes it takes in a reply. */
+export type UserSize = (user: UserRecord) => number;
 
 /** Attempts when a user changed between the merge's reads and its writes. */
 export const MAX_FOLD_ATTEMPTS = 10;
@@ -69,10 +76,10 @@ export interface FoldDatabases {
 }
 
 /** Folds the secondary into the primary (or plans it, in a dry run); see the module comment. */
-export async function foldUsers(db: FoldDatabases, command: MergeCommand, now: Date): Promise<FoldOutcome> {
+export async function foldUsers(db: FoldDatabases, command: MergeCommand, now: Date, sizeOf: UserSize): Promise<FoldOutcome> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await inTransaction(db.users.client, (session) => foldOnce(db, command, now, session));
+      return await inTransaction(db.users.client, (session) => foldOnce(db, command, now, sizeOf, session));
     } catch (error) {
       if (!(error instanceof UserChanged)) throw error;
       if (attempt >= MAX_FOLD_ATTEMPTS) {
@@ -82,7 +89,13 @@ export async function foldUsers(db: FoldDatabases, command: MergeCommand, now: D
   }
 }
 
-async function foldOnce(db: FoldDatabases, command: MergeCommand, now: Date, session: ClientSession): Promise<FoldOutcome> {
+async function foldOnce(
+  db: FoldDatabases,
+  command: MergeCommand,
+  now: Date,
+  sizeOf: UserSize,
+  session: ClientSession,
+): Promise<FoldOutcome> {
   const { primaryId, secondaryId } = command;
   const users = await db.users.users.find({ _id: { $in: [primaryId, secondaryId] } }, { session }).toArray();
   const primary = users.find((u) => u._id === primaryId);
@@ -91,12 +104,12 @@ async function foldOnce(db: FoldDatabases, command: MergeCommand, now: Date, ses
   if (secondary === undefined) throw withField(userNotFound(secondaryId), 'secondary_user_id');
 
   const { merged, conflicts } = mergeProperties(primary.properties ?? {}, secondary.properties ?? {});
-  const size = BSON.calculateObjectSize({ properties: merged });
-  if (size > MAX_MERGED_PROPERTIES_BYTES) {
+  const size = sizeOf(toUserRecord({ ...primary, properties: merged }));
+  if (size > MAX_MERGED_USER_BYTES) {
     throw new AppError(
       'MERGED_PROPERTIES_TOO_LARGE',
-      `the merged properties would take ${size} bytes, more than ${MAX_MERGED_PROPERTIES_BYTES}`,
-      { metadata: { merged_bytes: String(size), max_bytes: String(MAX_MERGED_PROPERTIES_BYTES) } },
+      `the merged user would take ${size} bytes as the API returns it, more than ${MAX_MERGED_USER_BYTES}`,
+      { metadata: { merged_bytes: String(size), max_bytes: String(MAX_MERGED_USER_BYTES) } },
     );
   }
 

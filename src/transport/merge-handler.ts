@@ -14,6 +14,7 @@ export function mergeHandlers(service: MergeService, edge: CallEdge): Pick<Users
       return {
         user: userToProto(result.user),
         conflictingProperties: [...result.conflicts],
+        conflictingPropertiesOmitted: result.conflictsOmitted,
         channelIdsAdded: [...result.channelIdsAdded],
         preferenceSetIdsAdded: [...result.preferenceSetIdsAdded],
         messagesMoved: result.messagesMoved,

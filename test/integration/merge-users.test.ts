@@ -146,6 +146,27 @@ describe('MergeUsers', () => {
     expect(await snapshot()).toBe(before);
   });
 
+  it('keeps its reply small when thousands of long property paths conflict', async () => {
+    // Long keys on the way down, then thousands of leaves both users hold differently:
+    // each conflicting path repeats the long keys.
+    const long = (c: string) => `${c}${'😀'.repeat(249)}`;
+    const leaves = (value: number) => Object.fromEntries(Array.from({ length: 2_500 }, (_, i) => [`${i}`, value]));
+    const nested = (value: number) => ({ [long('a')]: { [long('b')]: { [long('c')]: leaves(value) } } });
+    const primary = uniqueId('wide-primary');
+    const secondary = uniqueId('wide-secondary');
+    await api.identifyUser(newUser({ userId: primary, properties: nested(1) }));
+    await api.identifyUser(newUser({ userId: secondary, properties: nested(2) }));
+    for (const dryRun of [true, false]) {
+      // A client with the default 4 MiB receive limit gets the answer.
+      const result = await api.mergeUsers({ primaryUserId: primary, secondaryUserId: secondary, dryRun });
+      expect(result.conflictingProperties.length).toBeGreaterThan(0);
+      expect(result.conflictingProperties.length + result.conflictingPropertiesOmitted).toBe(2_500);
+      expect(result.conflictingProperties.join('').length).toBeLessThanOrEqual(64 * 1024);
+    }
+    // The connection is still good for the next call.
+    expect((await api.getUser({ userId: primary })).user?.id).toBe(primary);
+  });
+
   it('ends, with identify calls racing it on both users, in a state some serial order gives', async () => {
     for (let round = 0; round < 6; round += 1) {
       const { primary, secondary } = await twoUsers();

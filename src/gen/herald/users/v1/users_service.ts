@@ -254,7 +254,9 @@ export interface MergeUsersResponse {
     | undefined;
   /**
    * The property paths where both users hold a value and the values differ,
-   * so the primary's was kept, e.g. "properties.address.city"; sorted.
+   * so the primary's was kept, e.g. "properties.address.city"; sorted. At
+   * most 1000 paths and 64 KiB of them, so that the reply stays small; the
+   * rest are counted in conflicting_properties_omitted.
    */
   conflictingProperties: string[];
   /** The secondary's channel data copied to the primary (channel ids). */
@@ -277,6 +279,8 @@ export interface MergeUsersResponse {
    * moved so far.
    */
   historyComplete: boolean;
+  /** Conflicting paths not listed in conflicting_properties. */
+  conflictingPropertiesOmitted: number;
 }
 
 /** One message of a BulkIdentifyUsers stream. */
@@ -1586,6 +1590,7 @@ function createBaseMergeUsersResponse(): MergeUsersResponse {
     messagesMoved: 0,
     activitiesMoved: 0,
     historyComplete: false,
+    conflictingPropertiesOmitted: 0,
   };
 }
 
@@ -1611,6 +1616,9 @@ export const MergeUsersResponse: MessageFns<MergeUsersResponse> = {
     }
     if (message.historyComplete !== false) {
       writer.uint32(56).bool(message.historyComplete);
+    }
+    if (message.conflictingPropertiesOmitted !== 0) {
+      writer.uint32(64).int64(message.conflictingPropertiesOmitted);
     }
     return writer;
   },
@@ -1684,6 +1692,14 @@ export const MergeUsersResponse: MessageFns<MergeUsersResponse> = {
             message.historyComplete = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.conflictingPropertiesOmitted = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1729,6 +1745,11 @@ export const MergeUsersResponse: MessageFns<MergeUsersResponse> = {
         : isSet(object.history_complete)
         ? globalThis.Boolean(object.history_complete)
         : false,
+      conflictingPropertiesOmitted: isSet(object.conflictingPropertiesOmitted)
+        ? globalThis.Number(object.conflictingPropertiesOmitted)
+        : isSet(object.conflicting_properties_omitted)
+        ? globalThis.Number(object.conflicting_properties_omitted)
+        : 0,
     };
   },
 
@@ -1755,6 +1776,9 @@ export const MergeUsersResponse: MessageFns<MergeUsersResponse> = {
     if (message.historyComplete !== false) {
       obj.historyComplete = message.historyComplete;
     }
+    if (message.conflictingPropertiesOmitted !== 0) {
+      obj.conflictingPropertiesOmitted = Math.round(message.conflictingPropertiesOmitted);
+    }
     return obj;
   },
 
@@ -1770,6 +1794,7 @@ export const MergeUsersResponse: MessageFns<MergeUsersResponse> = {
     message.messagesMoved = object.messagesMoved ?? 0;
     message.activitiesMoved = object.activitiesMoved ?? 0;
     message.historyComplete = object.historyComplete ?? false;
+    message.conflictingPropertiesOmitted = object.conflictingPropertiesOmitted ?? 0;
     return message;
   },
 };
@@ -3436,8 +3461,8 @@ export const UsersServiceService = {
    * response shows the merged user and the conflicting properties. Errors:
    * INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
    * user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
-   * (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
-   * encoded).
+   * (MERGED_PROPERTIES_TOO_LARGE: the merged user would pass 1 MiB as the
+   * API returns it).
    */
   mergeUsers: {
     path: "/herald.users.v1.UsersService/MergeUsers" as const,
@@ -3626,8 +3651,8 @@ export interface UsersServiceServer extends UntypedServiceImplementation {
    * response shows the merged user and the conflicting properties. Errors:
    * INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
    * user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
-   * (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
-   * encoded).
+   * (MERGED_PROPERTIES_TOO_LARGE: the merged user would pass 1 MiB as the
+   * API returns it).
    */
   mergeUsers: handleUnaryCall<MergeUsersRequest, MergeUsersResponse>;
   /**
@@ -3798,8 +3823,8 @@ export interface UsersServiceClient extends Client {
    * response shows the merged user and the conflicting properties. Errors:
    * INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
    * user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
-   * (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
-   * encoded).
+   * (MERGED_PROPERTIES_TOO_LARGE: the merged user would pass 1 MiB as the
+   * API returns it).
    */
   mergeUsers(
     request: MergeUsersRequest,

@@ -773,7 +773,9 @@ type MergeUsersResponse struct {
 	// The primary after the merge (with dry_run: as it would be).
 	User *User `protobuf:"bytes,1,opt,name=user,proto3" json:"user,omitempty"`
 	// The property paths where both users hold a value and the values differ,
-	// so the primary's was kept, e.g. "properties.address.city"; sorted.
+	// so the primary's was kept, e.g. "properties.address.city"; sorted. At
+	// most 1000 paths and 64 KiB of them, so that the reply stays small; the
+	// rest are counted in conflicting_properties_omitted.
 	ConflictingProperties []string `protobuf:"bytes,2,rep,name=conflicting_properties,json=conflictingProperties,proto3" json:"conflicting_properties,omitempty"`
 	// The secondary's channel data copied to the primary (channel ids).
 	ChannelIdsAdded []string `protobuf:"bytes,3,rep,name=channel_ids_added,json=channelIdsAdded,proto3" json:"channel_ids_added,omitempty"`
@@ -789,8 +791,10 @@ type MergeUsersResponse struct {
 	// came first: the move goes on in the server, and the counts are those
 	// moved so far.
 	HistoryComplete bool `protobuf:"varint,7,opt,name=history_complete,json=historyComplete,proto3" json:"history_complete,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Conflicting paths not listed in conflicting_properties.
+	ConflictingPropertiesOmitted int64 `protobuf:"varint,8,opt,name=conflicting_properties_omitted,json=conflictingPropertiesOmitted,proto3" json:"conflicting_properties_omitted,omitempty"`
+	unknownFields                protoimpl.UnknownFields
+	sizeCache                    protoimpl.SizeCache
 }
 
 func (x *MergeUsersResponse) Reset() {
@@ -870,6 +874,13 @@ func (x *MergeUsersResponse) GetHistoryComplete() bool {
 		return x.HistoryComplete
 	}
 	return false
+}
+
+func (x *MergeUsersResponse) GetConflictingPropertiesOmitted() int64 {
+	if x != nil {
+		return x.ConflictingPropertiesOmitted
+	}
+	return 0
 }
 
 // One message of a BulkIdentifyUsers stream.
@@ -1882,7 +1893,7 @@ const file_herald_users_v1_users_service_proto_rawDesc = "" +
 	"\x11MergeUsersRequest\x12&\n" +
 	"\x0fprimary_user_id\x18\x01 \x01(\tR\rprimaryUserId\x12*\n" +
 	"\x11secondary_user_id\x18\x02 \x01(\tR\x0fsecondaryUserId\x12\x17\n" +
-	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"\xd8\x02\n" +
+	"\adry_run\x18\x03 \x01(\bR\x06dryRun\"\x9e\x03\n" +
 	"\x12MergeUsersResponse\x12)\n" +
 	"\x04user\x18\x01 \x01(\v2\x15.herald.users.v1.UserR\x04user\x125\n" +
 	"\x16conflicting_properties\x18\x02 \x03(\tR\x15conflictingProperties\x12*\n" +
@@ -1890,7 +1901,8 @@ const file_herald_users_v1_users_service_proto_rawDesc = "" +
 	"\x18preference_set_ids_added\x18\x04 \x03(\tR\x15preferenceSetIdsAdded\x12%\n" +
 	"\x0emessages_moved\x18\x05 \x01(\x03R\rmessagesMoved\x12)\n" +
 	"\x10activities_moved\x18\x06 \x01(\x03R\x0factivitiesMoved\x12)\n" +
-	"\x10history_complete\x18\a \x01(\bR\x0fhistoryComplete\"V\n" +
+	"\x10history_complete\x18\a \x01(\bR\x0fhistoryComplete\x12D\n" +
+	"\x1econflicting_properties_omitted\x18\b \x01(\x03R\x1cconflictingPropertiesOmitted\"V\n" +
 	"\x18BulkIdentifyUsersRequest\x12:\n" +
 	"\x05users\x18\x01 \x03(\v2$.herald.users.v1.IdentifyUserRequestR\x05users\"\x8a\x01\n" +
 	"\fRejectedUser\x12\x1a\n" +

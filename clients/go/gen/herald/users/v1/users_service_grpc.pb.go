@@ -80,8 +80,8 @@ type UsersServiceClient interface {
 	// response shows the merged user and the conflicting properties. Errors:
 	// INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
 	// user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
-	// (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
-	// encoded).
+	// (MERGED_PROPERTIES_TOO_LARGE: the merged user would pass 1 MiB as the
+	// API returns it).
 	MergeUsers(ctx context.Context, in *MergeUsersRequest, opts ...grpc.CallOption) (*MergeUsersResponse, error)
 	// Identifies many users from one client stream. Each message carries up to
 	// 1000 users, each exactly as IdentifyUser takes it; records are numbered
@@ -324,8 +324,8 @@ type UsersServiceServer interface {
 	// response shows the merged user and the conflicting properties. Errors:
 	// INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
 	// user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
-	// (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
-	// encoded).
+	// (MERGED_PROPERTIES_TOO_LARGE: the merged user would pass 1 MiB as the
+	// API returns it).
 	MergeUsers(context.Context, *MergeUsersRequest) (*MergeUsersResponse, error)
 	// Identifies many users from one client stream. Each message carries up to
 	// 1000 users, each exactly as IdentifyUser takes it; records are numbered

@@ -464,6 +464,7 @@ class MergeUsersResponse(_message.Message):
     MESSAGES_MOVED_FIELD_NUMBER: _builtins.int
     ACTIVITIES_MOVED_FIELD_NUMBER: _builtins.int
     HISTORY_COMPLETE_FIELD_NUMBER: _builtins.int
+    CONFLICTING_PROPERTIES_OMITTED_FIELD_NUMBER: _builtins.int
     messages_moved: _builtins.int
     """Messages handed to the primary as their recipient (with dry_run: that
     would be, now).
@@ -477,6 +478,8 @@ class MergeUsersResponse(_message.Message):
     came first: the move goes on in the server, and the counts are those
     moved so far.
     """
+    conflicting_properties_omitted: _builtins.int
+    """Conflicting paths not listed in conflicting_properties."""
     @_builtins.property
     def user(self) -> _user_pb2.User:
         """The primary after the merge (with dry_run: as it would be)."""
@@ -484,7 +487,9 @@ class MergeUsersResponse(_message.Message):
     @_builtins.property
     def conflicting_properties(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """The property paths where both users hold a value and the values differ,
-        so the primary's was kept, e.g. "properties.address.city"; sorted.
+        so the primary's was kept, e.g. "properties.address.city"; sorted. At
+        most 1000 paths and 64 KiB of them, so that the reply stays small; the
+        rest are counted in conflicting_properties_omitted.
         """
 
     @_builtins.property
@@ -505,10 +510,11 @@ class MergeUsersResponse(_message.Message):
         messages_moved: _builtins.int = ...,
         activities_moved: _builtins.int = ...,
         history_complete: _builtins.bool = ...,
+        conflicting_properties_omitted: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["user", b"user"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["activities_moved", b"activities_moved", "channel_ids_added", b"channel_ids_added", "conflicting_properties", b"conflicting_properties", "history_complete", b"history_complete", "messages_moved", b"messages_moved", "preference_set_ids_added", b"preference_set_ids_added", "user", b"user"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["activities_moved", b"activities_moved", "channel_ids_added", b"channel_ids_added", "conflicting_properties", b"conflicting_properties", "conflicting_properties_omitted", b"conflicting_properties_omitted", "history_complete", b"history_complete", "messages_moved", b"messages_moved", "preference_set_ids_added", b"preference_set_ids_added", "user", b"user"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -181,8 +181,8 @@ class UsersServiceServicer:
         response shows the merged user and the conflicting properties. Errors:
         INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
         user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
-        (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
-        encoded).
+        (MERGED_PROPERTIES_TOO_LARGE: the merged user would pass 1 MiB as the
+        API returns it).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

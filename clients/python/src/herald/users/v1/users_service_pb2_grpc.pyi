@@ -77,8 +77,8 @@ class UsersServiceStub:
     response shows the merged user and the conflicting properties. Errors:
     INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
     user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
-    (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
-    encoded).
+    (MERGED_PROPERTIES_TOO_LARGE: the merged user would pass 1 MiB as the
+    API returns it).
     """
     BulkIdentifyUsers: _grpc.StreamUnaryMultiCallable[_users_service_pb2.BulkIdentifyUsersRequest, _users_service_pb2.BulkIdentifyUsersResponse]
     """Identifies many users from one client stream. Each message carries up to
@@ -177,8 +177,8 @@ class UsersServiceAsyncStub(UsersServiceStub):
     response shows the merged user and the conflicting properties. Errors:
     INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
     user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
-    (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
-    encoded).
+    (MERGED_PROPERTIES_TOO_LARGE: the merged user would pass 1 MiB as the
+    API returns it).
     """
     BulkIdentifyUsers: _aio.StreamUnaryMultiCallable[_users_service_pb2.BulkIdentifyUsersRequest, _users_service_pb2.BulkIdentifyUsersResponse]  # type: ignore[assignment]
     """Identifies many users from one client stream. Each message carries up to
@@ -310,8 +310,8 @@ class UsersServiceServicer(metaclass=_abc_1.ABCMeta):
         response shows the merged user and the conflicting properties. Errors:
         INVALID_ARGUMENT (a bad id, or the same id twice), NOT_FOUND (either
         user; the ErrorInfo metadata names the `field`), FAILED_PRECONDITION
-        (MERGED_PROPERTIES_TOO_LARGE: the merged properties would pass 1 MiB,
-        encoded).
+        (MERGED_PROPERTIES_TOO_LARGE: the merged user would pass 1 MiB as the
+        API returns it).
         """
 
     @_abc_1.abstractmethod
