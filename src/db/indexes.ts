@@ -25,14 +25,20 @@ const NAMESPACE_EXISTS = 48;
  * withTimeLimit), if any.
  */
 export async function ensureCollections(db: Db, specs: readonly CollectionSpec[]): Promise<void> {
-  for (const { name } of specs) {
-    try {
-      await db.createCollection(name, timeoutOptions());
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== NAMESPACE_EXISTS) throw error;
-    }
-  }
-  for (const { name, indexes } of specs) {
-    if (indexes.length > 0) await db.collection(name).createIndexes([...indexes], timeoutOptions());
-  }
+  // Collections apart from one another, so all at once: an index build can
+  // take a second on some servers (DocumentDB), and there are several.
+  await Promise.all(
+    specs.map(async ({ name }) => {
+      try {
+        await db.createCollection(name, timeoutOptions());
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== NAMESPACE_EXISTS) throw error;
+      }
+    }),
+  );
+  await Promise.all(
+    specs
+      .filter(({ indexes }) => indexes.length > 0)
+      .map(({ name, indexes }) => db.collection(name).createIndexes([...indexes], timeoutOptions())),
+  );
 }
