@@ -13,7 +13,6 @@ import fc from 'fast-check';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { BSON } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeStatusDetails } from '../../src/errors/grpc-status.ts';
 import {
   AddActivityRequest,
   CreateMessageRequest,
@@ -25,6 +24,7 @@ import {
   MessagesServiceService,
 } from '../../src/gen/herald/messages/v1/messages_service.js';
 import { MESSAGES_SERVICE_NAME } from '../../src/server.ts';
+import { expectWellFormedStatus, type Ended } from './fuzz-support.ts';
 import { startTestService } from './harness.ts';
 import { createMessage, createUser } from './messages-fixtures.ts';
 import { rawClient, sendRaw } from './raw-calls.ts';
@@ -49,18 +49,9 @@ const METHODS = (Object.keys(MessagesServiceService) as MethodKey[]).map((key) =
 const WRITES: ReadonlySet<MethodKey> = new Set(['createMessage', 'addActivity', 'markMessages']);
 const DOCUMENTED = new Set<status>([status.OK, status.INVALID_ARGUMENT, status.NOT_FOUND]);
 
-interface Ended {
-  readonly code: status;
-  readonly details: string;
-  readonly trailers: Metadata;
-}
-
 /** Documented status; INVALID_ARGUMENT with a BadRequest naming at least one field. */
 function expectWellFormed(where: string, ended: Ended): void {
-  expect(DOCUMENTED.has(ended.code), `${where}: status ${status[ended.code]} "${ended.details}"`).toBe(true);
-  if (ended.code !== status.INVALID_ARGUMENT) return;
-  const violations = decodeStatusDetails(ended.trailers)?.badRequest?.fieldViolations ?? [];
-  expect(violations.length, `${where}: INVALID_ARGUMENT without a field violation ("${ended.details}")`).toBeGreaterThan(0);
+  expectWellFormedStatus(DOCUMENTED, where, ended);
 }
 
 /** Every message and activity stored, exactly. */

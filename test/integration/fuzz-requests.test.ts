@@ -18,7 +18,6 @@ import fc from 'fast-check';
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { BSON } from 'mongodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeStatusDetails } from '../../src/errors/grpc-status.ts';
 import {
   BulkDeleteUsersRequest,
   BulkIdentifyUsersRequest,
@@ -40,6 +39,7 @@ import {
 import type { PreferenceSet } from '../../src/gen/herald/users/v1/preferences.js';
 import { USERS_SERVICE_NAME } from '../../src/server.ts';
 import { CHANNEL_TYPES } from '../../src/users/model.ts';
+import { expectWellFormedStatus as expectWellFormed, type Ended } from './fuzz-support.ts';
 import { startTestService } from './harness.ts';
 import { rawClient, sendRaw, type RawReply } from './raw-calls.ts';
 import { checkHealth, healthClient } from './service-clients.ts';
@@ -96,12 +96,6 @@ const WRITES: ReadonlySet<MethodKey> = new Set([
 /** Statuses the API documents for a bad, missing or conflicting request. */
 const DOCUMENTED = new Set<status>([status.OK, status.INVALID_ARGUMENT, status.NOT_FOUND, status.ABORTED, status.FAILED_PRECONDITION]);
 
-interface Ended {
-  readonly code: status;
-  readonly details: string;
-  readonly trailers: Metadata;
-}
-
 /** Counts of the codes a property saw, printed once it ends: a fuzzer that only hits one path tests little. */
 class CodeTally {
   private readonly counts = new Map<string, number>();
@@ -120,16 +114,10 @@ class CodeTally {
 
 /**
  * The status is documented (never INTERNAL, UNKNOWN, UNAVAILABLE…), and an
- * INVALID_ARGUMENT carries a decodable google.rpc.Status with a BadRequest
- * that names at least one field.
+ * INVALID_ARGUMENT carries a BadRequest that names at least one field.
  */
 function expectWellFormedStatus(where: string, ended: Ended): void {
-  expect(DOCUMENTED.has(ended.code), `${where}: status ${status[ended.code]} "${ended.details}"`).toBe(true);
-  if (ended.code !== status.INVALID_ARGUMENT) return;
-  const details = decodeStatusDetails(ended.trailers);
-  expect(details, `${where}: INVALID_ARGUMENT without grpc-status-details-bin ("${ended.details}")`).toBeDefined();
-  const violations = details?.badRequest?.fieldViolations ?? [];
-  expect(violations.length, `${where}: INVALID_ARGUMENT without a field violation ("${ended.details}")`).toBeGreaterThan(0);
+  expectWellFormed(DOCUMENTED, where, ended);
 }
 
 /**
