@@ -2,14 +2,15 @@
  * Reading this service's error details on the client side: the
  * google.rpc.Status that every failed call carries in its
  * `grpc-status-details-bin` trailer, with ErrorInfo (a stable reason),
- * BadRequest (one violation per bad field) and PreconditionFailure decoded.
+ * BadRequest (one violation per bad field), PreconditionFailure and
+ * RetryInfo decoded.
  *
  * Part of the TypeScript client package (clients/typescript), so it depends
  * on generated code and grpc-js only, never on the server's modules.
  */
 import type { Metadata } from '@grpc/grpc-js';
 import type { Any } from '../gen/google/protobuf/any.js';
-import { BadRequest, ErrorInfo, PreconditionFailure } from '../gen/google/rpc/error_details.js';
+import { BadRequest, ErrorInfo, PreconditionFailure, RetryInfo } from '../gen/google/rpc/error_details.js';
 import { Status } from '../gen/google/rpc/status.js';
 
 /** ErrorInfo.domain of every error this service sends. */
@@ -23,6 +24,7 @@ export const TYPE_URLS = {
   errorInfo: 'type.googleapis.com/google.rpc.ErrorInfo',
   badRequest: 'type.googleapis.com/google.rpc.BadRequest',
   preconditionFailure: 'type.googleapis.com/google.rpc.PreconditionFailure',
+  retryInfo: 'type.googleapis.com/google.rpc.RetryInfo',
 } as const;
 
 /** The typed details of a google.rpc.Status, as a client reads them. */
@@ -32,6 +34,8 @@ export interface StatusDetails {
   readonly errorInfo?: ErrorInfo;
   readonly badRequest?: BadRequest;
   readonly preconditionFailure?: PreconditionFailure;
+  /** When to retry (RESOURCE_EXHAUSTED / RATE_LIMITED). */
+  readonly retryInfo?: RetryInfo;
   /** Details of types this decoder does not know, left packed. */
   readonly other: readonly Any[];
 }
@@ -48,6 +52,7 @@ export function decodeStatusDetails(metadata: Metadata): StatusDetails | undefin
   let errorInfo: ErrorInfo | undefined;
   let badRequest: BadRequest | undefined;
   let preconditionFailure: PreconditionFailure | undefined;
+  let retryInfo: RetryInfo | undefined;
   const other: Any[] = [];
   for (const detail of status.details) {
     switch (detail.typeUrl) {
@@ -60,6 +65,9 @@ export function decodeStatusDetails(metadata: Metadata): StatusDetails | undefin
       case TYPE_URLS.preconditionFailure:
         preconditionFailure = PreconditionFailure.decode(detail.value);
         break;
+      case TYPE_URLS.retryInfo:
+        retryInfo = RetryInfo.decode(detail.value);
+        break;
       default:
         other.push(detail);
     }
@@ -70,6 +78,7 @@ export function decodeStatusDetails(metadata: Metadata): StatusDetails | undefin
     ...(errorInfo === undefined ? {} : { errorInfo }),
     ...(badRequest === undefined ? {} : { badRequest }),
     ...(preconditionFailure === undefined ? {} : { preconditionFailure }),
+    ...(retryInfo === undefined ? {} : { retryInfo }),
     other,
   };
 }

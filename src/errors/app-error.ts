@@ -26,6 +26,8 @@ export interface AppErrorOptions {
   /** Facts about this occurrence, sent in ErrorInfo.metadata. */
   readonly metadata?: Readonly<Record<string, string>>;
   readonly precondition?: readonly PreconditionViolation[];
+  /** How long the client should wait before retrying, sent as a google.rpc.RetryInfo detail. */
+  readonly retryDelayMs?: number;
   /** The underlying error: logged, never sent to the client. */
   readonly cause?: unknown;
 }
@@ -47,6 +49,8 @@ export class AppError extends Error {
   readonly violations: readonly FieldViolation[];
   readonly metadata: Readonly<Record<string, string>>;
   readonly precondition: readonly PreconditionViolation[];
+  /** Milliseconds to wait before retrying (a RetryInfo detail); undefined when the error says nothing about it. */
+  readonly retryDelayMs: number | undefined;
 
   constructor(reason: Reason, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -55,6 +59,7 @@ export class AppError extends Error {
     this.violations = options.violations ?? [];
     this.metadata = options.metadata ?? {};
     this.precondition = options.precondition ?? [];
+    this.retryDelayMs = options.retryDelayMs;
   }
 
   /**

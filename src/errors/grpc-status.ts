@@ -13,6 +13,7 @@ import {
   type BadRequest_FieldViolation,
   ErrorInfo,
   PreconditionFailure,
+  RetryInfo,
 } from '../gen/google/rpc/error_details.js';
 import { Status } from '../gen/google/rpc/status.js';
 import type { AppError } from './app-error.ts';
@@ -59,13 +60,19 @@ function buildStatus(err: AppError, message: string, violations: readonly BadReq
       ),
     );
   }
+  if (err.retryDelayMs !== undefined) {
+    const ms = Math.max(0, Math.ceil(err.retryDelayMs));
+    const retryDelay = { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
+    details.push(pack(TYPE_URLS.retryInfo, RetryInfo.encode({ retryDelay }).finish()));
+  }
   return { code: err.code, message, details };
 }
 
 /**
  * The google.rpc.Status for an AppError: ErrorInfo (reason, domain,
  * metadata) always, BadRequest when there are field violations,
- * PreconditionFailure when a precondition failed. Fits in
+ * PreconditionFailure when a precondition failed, RetryInfo when the
+ * error says when to retry. Fits in
  * {@link MAX_STATUS_DETAILS_BYTES}.
  */
 export function toStatus(err: AppError): Status {

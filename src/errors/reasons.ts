@@ -63,6 +63,26 @@ export const REASONS = {
     description:
       'A bulk stream carried more records than the server takes in one stream (BULK_MAX_USERS_PER_STREAM); what was acknowledged before stays, and a new stream may continue from there.',
   },
+  CREDENTIALS_MISSING: {
+    code: status.UNAUTHENTICATED,
+    description:
+      'The method needs a caller and the call brought no credentials: send `authorization: Bearer <key>` metadata, or a client certificate over mutual TLS.',
+  },
+  INVALID_CREDENTIALS: {
+    code: status.UNAUTHENTICATED,
+    description:
+      'The call brought credentials the server does not accept: an unknown or revoked API key, a malformed authorization header, or a client certificate whose identity is not in the callers file.',
+  },
+  ROLE_NOT_ALLOWED: {
+    code: status.PERMISSION_DENIED,
+    description:
+      "The caller's role does not allow the method (or the method is not open to anyone); ErrorInfo.metadata names the method, the role and the role required.",
+  },
+  RATE_LIMITED: {
+    code: status.RESOURCE_EXHAUSTED,
+    description:
+      "The caller has used up its rate limit for this class of method; a RetryInfo detail says how long to wait before retrying.",
+  },
   INTERNAL: {
     code: status.INTERNAL,
     description: 'An unexpected error on the server; it has been logged.',

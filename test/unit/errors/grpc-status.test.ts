@@ -82,9 +82,17 @@ describe('decodeStatusDetails', () => {
 
   it('leaves detail types it does not know packed in `other`', () => {
     const md = new Metadata();
-    const unknown = { typeUrl: 'type.googleapis.com/google.rpc.RetryInfo', value: Buffer.from([8, 1]) };
+    const unknown = { typeUrl: 'type.googleapis.com/google.rpc.DebugInfo', value: Buffer.from([10, 1, 120]) };
     md.set(STATUS_DETAILS_KEY, Buffer.from(Status.encode({ code: 14, message: 'm', details: [unknown] }).finish()));
     expect(decodeStatusDetails(md)).toEqual({ code: 14, message: 'm', other: [unknown] });
+  });
+
+  it('decodes RetryInfo (sent with RATE_LIMITED) and round-trips its delay', () => {
+    const error = new AppError('RATE_LIMITED', 'slow down', { retryDelayMs: 1_250 });
+    const details = decodeStatusDetails(toServiceError(error).metadata);
+    expect(details?.retryInfo?.retryDelay).toEqual({ seconds: 1, nanos: 250_000_000 });
+    expect(details?.errorInfo?.reason).toBe('RATE_LIMITED');
+    expect(details?.other).toEqual([]);
   });
 
   it('throws on a trailer that is not a google.rpc.Status', () => {
