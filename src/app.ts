@@ -6,7 +6,19 @@
 import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import { MongoClient } from 'mongodb';
 import type { Logger } from 'pino';
-import { loadConfig, type Config } from './config.ts';
+import {
+  authenticationConfigured,
+  ConfigError,
+  defaultReflection,
+  isLoopbackHost,
+  listenProblems,
+  loadConfig,
+  type Config,
+  type ReflectionMode,
+} from './config.ts';
+import { CallersFile } from './auth/callers-file.ts';
+import { certificateIdentity, loadTlsCredentials } from './auth/tls.ts';
+import { bucketRules, RateLimiter } from './auth/rate-limit.ts';
 import { usersDatabase } from './users/database.ts';
 import { messagesDatabase } from './messages/database.ts';
 import { LIFECYCLE_COLLECTIONS, type MergeDocument } from './lifecycle/merge-documents.ts';
@@ -50,6 +62,17 @@ export interface AppOptions extends Partial<Tunables> {
 /** How long closing the MongoDB client may take at shutdown before it is abandoned. */
 export const CLIENT_CLOSE_BOUND_MS = 3_000;
 
+/** What protects the running service, for the start-up line: never a key or a file's contents. */
+export interface SecuritySummary {
+  readonly host: string;
+  readonly tls: boolean;
+  readonly mutualTls: boolean;
+  /** Keys and certificate identities in the callers file; undefined without one (no authentication). */
+  readonly callers: { readonly keys: number; readonly certificates: number } | undefined;
+  readonly reflection: ReflectionMode;
+  readonly rateLimited: boolean;
+}
+
 /** How a stop ended. */
 export interface StopOutcome {
   /** False when calls were cancelled after the grace period or MongoDB did not close in time. */
@@ -60,6 +83,8 @@ export interface StopOutcome {
 export interface RunningApp {
   /** The port it listens on (the chosen one when asked for port 0). */
   readonly port: number;
+  /** TLS, callers, reflection and rate limits in force. */
+  readonly security: SecuritySummary;
   /**
    * Stops taking calls, lets calls in flight finish within the grace period
    * (then cancels them and leaves their work behind), and closes MongoDB
@@ -81,15 +106,81 @@ export class BindError extends Error {
   }
 }
 
-/** The caller's settings over the documented defaults (the configuration of an empty environment). */
+/**
+ * The caller's settings over the documented defaults (the configuration of
+ * an empty environment); REFLECTION's default follows whether
+ * authentication is configured, as loadConfig's does.
+ */
 function tunables(options: AppOptions): Tunables {
-  return { ...loadConfig({}), ...options };
+  const settings = { ...loadConfig({}), ...options };
+  return { ...settings, reflection: options.reflection ?? defaultReflection(authenticationConfigured(settings)) };
+}
+
+/** Loads the TLS credentials and the callers file, checked, before anything else starts. */
+async function security(options: AppOptions, settings: Tunables) {
+  const problems = listenProblems({ ...settings, host: options.host });
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { logger } = options;
+  const tls =
+    settings.tlsCertFile !== undefined && settings.tlsKeyFile !== undefined
+      ? await loadTlsCredentials(
+          {
+            certFile: settings.tlsCertFile,
+            keyFile: settings.tlsKeyFile,
+            ...(settings.tlsClientCaFile === undefined ? {} : { clientCaFile: settings.tlsClientCaFile }),
+          },
+          {
+            onReloaded: (certificate) => logger.info({ certificate }, 'TLS certificate reloaded'),
+            onReloadFailed: (error) => logger.error({ err: error }, 'TLS files changed but cannot be used; the previous certificate stays in service'),
+          },
+        )
+      : undefined;
+  try {
+    const callers = settings.authCallersFile === undefined ? undefined : await CallersFile.load(settings.authCallersFile, { logger });
+    return { tls, callers };
+  } catch (error) {
+    tls?.close();
+    throw error;
+  }
 }
 
 /** Connects to MongoDB, prepares indexes, and serves gRPC on host:port. */
 export async function startApp(options: AppOptions): Promise<RunningApp> {
   const { logger } = options;
   const settings = tunables(options);
+  const { tls, callers } = await security(options, settings);
+  const unwatchCallers = callers?.watch();
+  const limiter = new RateLimiter(bucketRules(settings.rateLimits));
+  const summary: SecuritySummary = {
+    host: options.host,
+    tls: tls !== undefined,
+    mutualTls: tls !== undefined && settings.tlsClientCaFile !== undefined,
+    callers: callers?.counts,
+    reflection: settings.reflection,
+    rateLimited: limiter.enabled,
+  };
+  if (callers === undefined) {
+    if (isLoopbackHost(options.host)) {
+      logger.warn(
+        { host: options.host },
+        'no authentication configured (AUTH_CALLERS_FILE): every call is allowed, so the service listens on loopback only',
+      );
+    } else {
+      logger.warn(
+        { host: options.host, allowUnauthenticatedRemoteCalls: true },
+        'NO AUTHENTICATION ON A NETWORK ADDRESS: anyone who can reach this port can read, change and delete every user (ALLOW_UNAUTHENTICATED_REMOTE_CALLS=true)',
+      );
+    }
+  } else if (tls === undefined && !isLoopbackHost(options.host)) {
+    logger.warn(
+      { host: options.host, allowPlaintextRemoteCalls: true },
+      'API keys are accepted without TLS on a network address (ALLOW_PLAINTEXT_REMOTE_CALLS=true): TLS must end in front of this service',
+    );
+  }
+  const releaseSecurity = (): void => {
+    unwatchCallers?.();
+    tls?.close();
+  };
   const client = new MongoClient(options.mongodbUri, {
     serverSelectionTimeoutMS: settings.mongodbServerSelectionTimeoutMs,
     // No client-wide timeoutMS: every operation gets its own (the call's
@@ -103,8 +194,8 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
     fieldsAsRaw: Object.create(null) as Record<string, boolean>,
     appName: 'herald-users',
   });
-  await client.connect();
   try {
+    await client.connect();
     const db = client.db(options.mongodbDatabase);
     await withTimeLimit(settings.mongodbTimeoutMs, async () => {
       await db.command({ ping: 1 }, timeoutOptions());
@@ -157,8 +248,14 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
       merge,
       edge: { logger, defaultDeadlineMs: settings.defaultDeadlineMs, state },
       limits: settings,
+      access: {
+        callers,
+        identityOf: (certificate) => certificateIdentity(certificate, settings.tlsClientIdentitySan),
+        reflection: settings.reflection,
+        limiter: limiter.enabled ? limiter : undefined,
+      },
     });
-    const port = await bind(server, `${options.host}:${options.port}`);
+    const port = await bind(server, `${options.host}:${options.port}`, tls?.credentials ?? ServerCredentials.createInsecure());
     // Moves that a crash or a stop cut short go on in the background.
     mover.resumeAll().catch((error: unknown) => logger.error({ err: error }, 'could not look for unfinished merges'));
     const updateHealth = (): void => {
@@ -191,20 +288,22 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         await mover.stop();
         const drained = await drain(server, settings.shutdownGraceMs, logger);
         const closed = await closeWithin(client, CLIENT_CLOSE_BOUND_MS, logger);
+        releaseSecurity();
         return { clean: drained && closed };
       })();
       return stopped;
     };
-    return { port, stop };
+    return { port, security: summary, stop };
   } catch (error) {
+    releaseSecurity();
     await closeWithin(client, CLIENT_CLOSE_BOUND_MS, logger);
     throw error;
   }
 }
 
-function bind(server: Server, address: string): Promise<number> {
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
+    server.bindAsync(address, credentials, (error, port) => {
       if (error) {
         // grpc-js wraps the system error's message; its code is what an operator needs.
         const code = /\b(E[A-Z]+)\b/.exec(error.message)?.[1];

@@ -50,6 +50,79 @@ export interface Config {
   bulkMaxUsersPerStream: number;
   /** Messages (and, apart, activities) a merge's history move hands over per transaction. */
   mergeBatchSize: number;
+  /** The server's certificate chain and key (PEM files); both undefined: plaintext. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  /** CA bundle that client certificates must chain to; set: mutual TLS (a client certificate is required). */
+  tlsClientCaFile: string | undefined;
+  /** Which subject alternative name of a client certificate is its identity. */
+  tlsClientIdentitySan: 'uri' | 'dns';
+  /** The callers file (API key hashes and certificate identities with their roles); set: authentication is on. */
+  authCallersFile: string | undefined;
+  /** Who may use server reflection. */
+  reflection: ReflectionMode;
+  /** Without authentication, a non-loopback HOST is refused unless this is true. */
+  allowUnauthenticatedRemoteCalls: boolean;
+  /** With authentication but without TLS, a non-loopback HOST is refused unless this is true (TLS ends in front of the service). */
+  allowPlaintextRemoteCalls: boolean;
+  /** Per-caller rate limits by method class; all zero: off. */
+  rateLimits: RateLimitSettings;
+}
+
+/** Who may use server reflection: anyone, authenticated callers (any role), or nobody (not served). */
+export const REFLECTION_MODES = ['open', 'authenticated', 'off'] as const;
+export type ReflectionMode = (typeof REFLECTION_MODES)[number];
+
+/** Calls per second per caller for each method class (0: unlimited), and the bucket size. */
+export interface RateLimitSettings {
+  readonly readsPerSecond: number;
+  readonly writesPerSecond: number;
+  readonly adminPerSecond: number;
+  /** Calls a caller may make at once after being idle; undefined: twice each class's rate. */
+  readonly burst: number | undefined;
+}
+
+/** Whether authentication is configured: without it every call is allowed (and the server stays on loopback). */
+export function authenticationConfigured(config: Pick<Config, 'authCallersFile'>): boolean {
+  return config.authCallersFile !== undefined;
+}
+
+/** REFLECTION's default: open on a developer's machine (no authentication), else authenticated callers only. */
+export function defaultReflection(authenticated: boolean): ReflectionMode {
+  return authenticated ? 'authenticated' : 'open';
+}
+
+/** Whether HOST names a loopback interface only (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
+}
+
+/**
+ * The rules about where the service may listen, given what protects it;
+ * one message per broken rule (empty when all hold). Shared by loadConfig
+ * and startApp, so no path serves an open service on the network by mistake.
+ */
+export function listenProblems(
+  config: Pick<Config, 'host' | 'authCallersFile' | 'tlsCertFile' | 'allowUnauthenticatedRemoteCalls' | 'allowPlaintextRemoteCalls'>,
+): string[] {
+  if (isLoopbackHost(config.host)) return [];
+  if (!authenticationConfigured(config)) {
+    return config.allowUnauthenticatedRemoteCalls
+      ? []
+      : [
+          `HOST ${JSON.stringify(config.host)} is not a loopback address and no authentication is configured (AUTH_CALLERS_FILE): ` +
+            'anyone who can reach it could read and delete every user. Configure AUTH_CALLERS_FILE, listen on 127.0.0.1, ' +
+            'or set ALLOW_UNAUTHENTICATED_REMOTE_CALLS=true to serve it open on purpose',
+        ];
+  }
+  if (config.tlsCertFile === undefined && !config.allowPlaintextRemoteCalls) {
+    return [
+      `HOST ${JSON.stringify(config.host)} is not a loopback address and TLS is not configured (TLS_CERT_FILE, TLS_KEY_FILE): ` +
+        'API keys would cross the network in clear text. Configure TLS, or set ALLOW_PLAINTEXT_REMOTE_CALLS=true when TLS ends in front of the service',
+    ];
+  }
+  return [];
 }
 
 /** Thrown when the environment holds bad values; lists all of them. */
@@ -64,7 +137,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** The documented defaults; the README's table lists the same values. */
 export const DEFAULTS = {
+  /** HOST with authentication configured; without it the service stays on {@link DEFAULTS.HOST_UNAUTHENTICATED}. */
   HOST: '0.0.0.0',
+  HOST_UNAUTHENTICATED: '127.0.0.1',
+  TLS_CLIENT_IDENTITY_SAN: 'uri',
+  ALLOW_UNAUTHENTICATED_REMOTE_CALLS: false,
+  ALLOW_PLAINTEXT_REMOTE_CALLS: false,
+  RATE_LIMIT_PER_SECOND: 0,
   PORT: 50051,
   MONGODB_DATABASE: 'users',
   EMBEDDED_MONGO_DIR: '.data/mongo',
@@ -122,8 +201,60 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(logLevel)}`);
   }
 
-  const host = env['HOST'] ?? DEFAULTS.HOST;
+  const file = (name: string): string | undefined => {
+    const raw = env[name];
+    return raw === undefined || raw.trim() === '' ? undefined : raw;
+  };
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    problems.push(`${name} must be true or false; got ${JSON.stringify(raw)}`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T): T => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if ((values as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${values.join(', ')}; got ${JSON.stringify(raw)}`);
+    return fallback;
+  };
+
+  const tlsCertFile = file('TLS_CERT_FILE');
+  const tlsKeyFile = file('TLS_KEY_FILE');
+  const tlsClientCaFile = file('TLS_CLIENT_CA_FILE');
+  const authCallersFile = file('AUTH_CALLERS_FILE');
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together: set both (TLS) or neither (plaintext)');
+  }
+  if (tlsClientCaFile !== undefined && (tlsCertFile === undefined || tlsKeyFile === undefined)) {
+    problems.push('TLS_CLIENT_CA_FILE (mutual TLS) needs TLS_CERT_FILE and TLS_KEY_FILE');
+  }
+  if (tlsClientCaFile !== undefined && authCallersFile === undefined) {
+    problems.push(
+      'TLS_CLIENT_CA_FILE (mutual TLS) needs AUTH_CALLERS_FILE: the callers file gives each certificate identity its role',
+    );
+  }
+  const sanSet = env['TLS_CLIENT_IDENTITY_SAN'] !== undefined && env['TLS_CLIENT_IDENTITY_SAN'] !== '';
+  const tlsClientIdentitySan = oneOf('TLS_CLIENT_IDENTITY_SAN', ['uri', 'dns'] as const, DEFAULTS.TLS_CLIENT_IDENTITY_SAN);
+  if (sanSet && tlsClientCaFile === undefined) {
+    problems.push('TLS_CLIENT_IDENTITY_SAN applies to client certificates only: it needs TLS_CLIENT_CA_FILE');
+  }
+  const authenticated = authCallersFile !== undefined;
+  const reflection = oneOf('REFLECTION', REFLECTION_MODES, defaultReflection(authenticated));
+  const allowUnauthenticatedRemoteCalls = flag('ALLOW_UNAUTHENTICATED_REMOTE_CALLS', DEFAULTS.ALLOW_UNAUTHENTICATED_REMOTE_CALLS);
+  const allowPlaintextRemoteCalls = flag('ALLOW_PLAINTEXT_REMOTE_CALLS', DEFAULTS.ALLOW_PLAINTEXT_REMOTE_CALLS);
+  const rateLimits: RateLimitSettings = {
+    readsPerSecond: integer('RATE_LIMIT_READS_PER_SECOND', DEFAULTS.RATE_LIMIT_PER_SECOND, 0, 1_000_000),
+    writesPerSecond: integer('RATE_LIMIT_WRITES_PER_SECOND', DEFAULTS.RATE_LIMIT_PER_SECOND, 0, 1_000_000),
+    adminPerSecond: integer('RATE_LIMIT_ADMIN_PER_SECOND', DEFAULTS.RATE_LIMIT_PER_SECOND, 0, 1_000_000),
+    burst: env['RATE_LIMIT_BURST'] === undefined || env['RATE_LIMIT_BURST'] === '' ? undefined : integer('RATE_LIMIT_BURST', 1, 1, 10_000_000),
+  };
+
+  const host = env['HOST'] ?? (authenticated ? DEFAULTS.HOST : DEFAULTS.HOST_UNAUTHENTICATED);
   if (host.trim() === '') problems.push('HOST must not be empty');
+  else problems.push(...listenProblems({ host, authCallersFile, tlsCertFile, allowUnauthenticatedRemoteCalls, allowPlaintextRemoteCalls }));
 
   const config: Config = {
     host,
@@ -160,6 +291,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bulkBatchSize: integer('BULK_BATCH_SIZE', DEFAULTS.BULK_BATCH_SIZE, 1, 5_000),
     mergeBatchSize: integer('MERGE_BATCH_SIZE', DEFAULTS.MERGE_BATCH_SIZE, 1, 5_000),
     bulkMaxUsersPerStream: integer('BULK_MAX_USERS_PER_STREAM', DEFAULTS.BULK_MAX_USERS_PER_STREAM, 1, 1_000_000_000),
+    tlsCertFile,
+    tlsKeyFile,
+    tlsClientCaFile,
+    tlsClientIdentitySan,
+    authCallersFile,
+    reflection,
+    allowUnauthenticatedRemoteCalls,
+    allowPlaintextRemoteCalls,
+    rateLimits,
   };
   if (config.healthProbeTimeoutMs >= config.healthProbeIntervalMs) {
     problems.push(

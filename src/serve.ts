@@ -5,7 +5,9 @@
  */
 import type { Logger } from 'pino';
 import { BindError, CLIENT_CLOSE_BOUND_MS, startApp } from './app.ts';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
+import { CallersFileError } from './auth/callers-file.ts';
+import { TlsConfigError } from './auth/tls.ts';
 import { EXIT_CODES } from './exit-codes.ts';
 import { exitAfterFlush, runUntilSignal } from './process-lifecycle.ts';
 
@@ -32,14 +34,16 @@ export async function serve(options: ServeOptions, afterStop: () => Promise<void
   try {
     app = await startApp({ ...config, mongodbUri: options.mongodbUri, logger });
   } catch (error) {
-    const exitCode = error instanceof BindError ? EXIT_CODES.BIND_FAILED : EXIT_CODES.START_FAILED;
+    // A callers file or TLS file that cannot be used is a bad setting, like a bad variable.
+    const badConfig = error instanceof ConfigError || error instanceof CallersFileError || error instanceof TlsConfigError;
+    const exitCode = error instanceof BindError ? EXIT_CODES.BIND_FAILED : badConfig ? EXIT_CODES.BAD_CONFIG : EXIT_CODES.START_FAILED;
     const message = error instanceof Error ? error.message : String(error);
     logger.fatal({ exitCode, err: error }, error instanceof BindError ? message : `could not start: ${message}`);
     await afterStop().catch(() => undefined);
     exitAfterFlush(logger, exitCode);
     return;
   }
-  logger.info({ port: app.port, ...options.extra }, `serving ${options.description}`);
+  logger.info({ port: app.port, ...app.security, ...options.extra }, `serving ${options.description}`);
   const running = app;
   await runUntilSignal(
     logger,

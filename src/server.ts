@@ -12,6 +12,8 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Config } from './config.ts';
 import { apiRegistry, reflectionFileDescriptors } from './protobuf/descriptors.ts';
 import { receiveTimeout } from './transport/receive-timeout.ts';
+import type { AccessPolicy } from './auth/access.ts';
+import { authInterceptor } from './auth/interceptor.ts';
 import { REQUEST_FIELD_RULES } from './transport/request-rules.ts';
 import { resolveFieldRules, strictService } from './transport/strict-requests.ts';
 import type { CallEdge } from './transport/unary.ts';
@@ -63,6 +65,8 @@ export interface ServerDependencies {
   merge: MergeService;
   edge: CallEdge;
   limits: TransportLimits;
+  /** Who may call what (src/auth); its `reflection: 'off'` also leaves reflection unserved. */
+  access: AccessPolicy;
 }
 
 /** A built server and the handle on its health status. */
@@ -90,7 +94,8 @@ export function serverOptions(limits: TransportLimits): ServerOptions {
 }
 
 /**
- * Builds the server. Health starts NOT_SERVING for the overall server ("")
+ * Builds the server. Every call passes the auth interceptor first
+ * (src/auth/interceptor.ts). Health starts NOT_SERVING for the overall server ("")
  * and for each service; the caller flips it once MongoDB answers.
  * Every request is checked strictly before it is decoded
  * (src/transport/strict-requests.ts).
@@ -98,7 +103,11 @@ export function serverOptions(limits: TransportLimits): ServerOptions {
 export function buildServer(deps: ServerDependencies): BuiltServer {
   const server = new Server({
     ...serverOptions(deps.limits),
-    interceptors: [receiveTimeout(deps.limits.receiveTimeoutMs, deps.edge.logger)],
+    // grpc-js nests interceptors in order, the last one outermost: the auth
+    // interceptor sits nearest the handlers, so a call it refuses ends
+    // through receiveTimeout's own sendStatus (which stops its timer) and
+    // never reaches a handler.
+    interceptors: [receiveTimeout(deps.limits.receiveTimeoutMs, deps.edge.logger), authInterceptor(deps.access, deps.edge.logger)],
   });
   const registry = apiRegistry();
   const rules = resolveFieldRules(registry, REQUEST_FIELD_RULES);
@@ -123,7 +132,7 @@ export function buildServer(deps: ServerDependencies): BuiltServer {
   });
   health.addToServer(server);
 
-  new ReflectionService(reflectionPackage()).addToServer(server);
+  if (deps.access.reflection !== 'off') new ReflectionService(reflectionPackage()).addToServer(server);
   return { server, health };
 }
 

@@ -21,6 +21,6 @@ export function mergeHandlers(service: MergeService, edge: CallEdge): Pick<Users
         activitiesMoved: result.activitiesMoved,
         historyComplete: result.historyComplete,
       };
-    }),
+    }, { audit: (request) => ({ targets: [request.primaryUserId, request.secondaryUserId], dryRun: request.dryRun }) }),
   };
 }

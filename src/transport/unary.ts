@@ -10,6 +10,7 @@ import { toServiceError } from '../errors/grpc-status.ts';
 import { isMongoError } from '../errors/mongo-errors.ts';
 import { withDeadline } from '../deadline.ts';
 import { rejectionOf } from './strict-requests.ts';
+import { ANONYMOUS, callerFromMetadata } from '../auth/caller-header.ts';
 
 /** The metadata key that carries the request id both ways. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -70,7 +71,13 @@ export function cancelledBy(state: ServerState, callerDeadline: number): 'shutdo
 /** What every call's edge starts from, unary or streaming. */
 export interface OpenedCall {
   readonly requestId: string;
-  /** The call's logger, with its request id and method. */
+  /**
+   * Who is calling, as the auth interceptor authenticated them: a key's name
+   * or a certificate's identity (never the key); `anonymous` when no
+   * authentication is configured.
+   */
+  readonly caller: string;
+  /** The call's logger, with its request id, method and caller. */
   readonly logger: Logger;
   /** The caller's deadline, epoch milliseconds (Infinity when none). */
   readonly callerDeadline: number;
@@ -78,7 +85,7 @@ export interface OpenedCall {
   readonly elapsedMs: () => number;
 }
 
-/** Starts a call: its request id (echoed in the response headers), logger and deadline. */
+/** Starts a call: its request id (echoed in the response headers), caller, logger and deadline. */
 export function openCall(
   method: string,
   edge: CallEdge,
@@ -89,12 +96,24 @@ export function openCall(
   const header = new Metadata();
   header.set(REQUEST_ID_HEADER, requestId);
   call.sendMetadata(header);
+  const caller = callerFromMetadata(call.metadata)?.name ?? ANONYMOUS;
   return {
     requestId,
-    logger: edge.logger.child({ requestId, method }),
+    caller,
+    logger: edge.logger.child({ requestId, method, caller }),
     callerDeadline: Number(call.getDeadline()),
     elapsedMs: () => Math.round(performance.now() - started),
   };
+}
+
+/** Options of a unary method's edge. */
+export interface UnaryOptions<Req> {
+  /**
+   * For a destructive method: the fields of its audit line (at least
+   * `targets`, the ids it acts on). The line is written once the call ends,
+   * whatever the outcome, with the call's caller, method, request id and code.
+   */
+  readonly audit?: (request: Req) => { readonly targets: readonly string[] } & Record<string, unknown>;
 }
 
 /**
@@ -108,14 +127,22 @@ export function openCall(
  * - One log line per call: method, status code, duration and request id,
  *   never the request's content; a cancelled call says who cancelled it.
  * - Internal causes are logged and replaced on the wire by a generic message.
+ * - With `options.audit`, an audit line as well (see {@link UnaryOptions}).
  */
 export function unary<Req, Res>(
   method: string,
   edge: CallEdge,
   handler: (request: Req, context: CallContext) => Promise<Res>,
+  options: UnaryOptions<Req> = {},
 ): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback) => {
     const { requestId, logger: callLogger, callerDeadline, elapsedMs } = openCall(method, edge, call);
+    const rejected = rejectionOf(call.request);
+    const audit = options.audit === undefined ? undefined : rejected === undefined ? options.audit(call.request) : { targets: [] };
+    /** The audit line, when the method has one: after the call line, with the same code. */
+    const audited = (code: string): void => {
+      if (audit !== undefined) callLogger.info({ audit: true, ...audit, code }, 'audit');
+    };
     const deadline = Math.min(callerDeadline, Date.now() + edge.defaultDeadlineMs);
     let done = false;
     // Answers even if the work never settles (a database that stopped answering).
@@ -146,16 +173,18 @@ export function unary<Req, Res>(
       else if (error.code === status.INTERNAL || error.code === status.UNKNOWN)
         callLogger.error({ ...line, reason: error.reason, err: error.cause ?? error }, 'call');
       else callLogger.warn({ ...line, reason: error.reason }, 'call');
+      audited(line.code);
       if (error === undefined) callback(null, response);
       else callback(toServiceError(error));
     };
 
     call.on('cancelled', () => {
       const line = settle('CANCELLED');
-      if (line !== undefined) callLogger.warn({ ...line, cancelledBy: cancelledBy(edge.state, callerDeadline) }, 'call');
+      if (line === undefined) return;
+      callLogger.warn({ ...line, cancelledBy: cancelledBy(edge.state, callerDeadline) }, 'call');
+      audited(line.code);
     });
 
-    const rejected = rejectionOf(call.request);
     if (rejected !== undefined) {
       end(rejected);
       return;

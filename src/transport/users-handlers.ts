@@ -24,14 +24,24 @@ export function usersHandlers(
       const page = await service.listUsers(request);
       return { users: page.users.map(userToProto), nextPageToken: page.nextPageToken };
     }),
-    deleteUser: unary('DeleteUser', edge, async (request) => {
-      await service.deleteUser(request);
-      return {};
-    }),
-    bulkDeleteUsers: unary('BulkDeleteUsers', edge, async (request) => {
-      const { deleted, missing } = await service.bulkDeleteUsers(request);
-      return { deletedUserIds: deleted, missingUserIds: missing };
-    }),
+    deleteUser: unary(
+      'DeleteUser',
+      edge,
+      async (request) => {
+        await service.deleteUser(request);
+        return {};
+      },
+      { audit: (request) => ({ targets: [request.userId] }) },
+    ),
+    bulkDeleteUsers: unary(
+      'BulkDeleteUsers',
+      edge,
+      async (request) => {
+        const { deleted, missing } = await service.bulkDeleteUsers(request);
+        return { deletedUserIds: deleted, missingUserIds: missing };
+      },
+      { audit: (request) => ({ targets: [...request.userIds] }) },
+    ),
     getChannelData: unary('GetChannelData', edge, async (request) => ({
       channelData: channelDataToProto(await service.getChannelData(request)),
     })),

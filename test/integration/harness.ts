@@ -4,10 +4,10 @@
  * (from the run's MongoDB), with its log lines captured for assertions.
  */
 import { Writable } from 'node:stream';
-import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { credentials, Metadata, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { afterAll, expect } from 'vitest';
-import { startApp, type RunningApp } from '../../src/app.ts';
+import { startApp, type AppOptions, type RunningApp } from '../../src/app.ts';
 import { decodeStatusDetails, type StatusDetails } from '../../src/errors/grpc-status.ts';
 import {
   BulkDeleteUsersRequest,
@@ -182,6 +182,12 @@ export interface TestServiceOptions {
   bulkMaxUsersPerStream?: number;
   /** The service's clock (message and activity times); the system clock when absent. */
   clock?: () => Date;
+  /** More settings for startApp (auth tests: callers file, TLS, reflection, rate limits); the host stays 127.0.0.1. */
+  app?: Partial<Omit<AppOptions, 'logger' | 'mongodbUri' | 'mongodbDatabase' | 'host' | 'port'>>;
+  /** The clients' channel credentials (TLS tests); insecure when absent. */
+  clientCredentials?: ChannelCredentials;
+  /** The clients' channel options (e.g. `grpc.ssl_target_name_override`). */
+  clientOptions?: Record<string, string | number>;
 }
 
 /** The service's logger (level info), with every line it writes parsed into `lines`. */
@@ -214,11 +220,13 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     ...(options.bulkMaxUsersPerStream === undefined ? {} : { bulkMaxUsersPerStream: options.bulkMaxUsersPerStream }),
     mongodbServerSelectionTimeoutMs: 5_000,
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...options.app,
     logger,
   });
   const address = `127.0.0.1:${app.port}`;
-  const client = new UsersServiceClient(address, credentials.createInsecure());
-  const messagesClient = new MessagesServiceClient(address, credentials.createInsecure());
+  const channelCredentials = options.clientCredentials ?? credentials.createInsecure();
+  const client = new UsersServiceClient(address, channelCredentials, options.clientOptions);
+  const messagesClient = new MessagesServiceClient(address, channelCredentials, options.clientOptions);
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopped ??= (async () => {

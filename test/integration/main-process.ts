@@ -40,12 +40,15 @@ export function scratchDatabase(prefix: string): string {
   return database;
 }
 
-/** Spawns src/main.ts on 127.0.0.1 at log level info, with `env` over the test environment. */
-export function spawnMain(env: Record<string, string>): MainProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-  });
+/**
+ * Spawns src/main.ts on 127.0.0.1 at log level info, with `env` over the
+ * test environment; a variable given as undefined is removed (e.g. HOST, to
+ * see the default).
+ */
+export function spawnMain(env: Record<string, string | undefined>): MainProcess {
+  const merged: Record<string, string | undefined> = { ...process.env, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: merged });
   const lines: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));

@@ -1,0 +1,70 @@
+/**
+ * The one place where calls are authenticated and authorized, before any
+ * handler runs: a server interceptor that decides on the call's metadata
+ * (and verified client certificate) alone. A call it refuses ends there,
+ * before a single request message is read, unary and streaming alike: the
+ * handler starts reading only once it has the metadata, which a refused
+ * call never passes on.
+ */
+import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { toServiceError } from '../errors/grpc-status.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from '../transport/unary.ts';
+import { decideAccess, type AccessPolicy } from './access.ts';
+import { CALLER_METADATA_KEY } from './caller.ts';
+import { ANONYMOUS, callerHeaderValue } from './caller-header.ts';
+import { AUDITED_METHODS } from './roles.ts';
+
+/**
+ * Removes any client-sent caller header, decides access with
+ * {@link decideAccess}, and either passes the metadata on with the
+ * authenticated caller under CALLER_METADATA_KEY, or ends the call with the
+ * decision's status (ErrorInfo, and RetryInfo when rate limited) and one log
+ * line. A refused destructive call also writes an audit line (without
+ * targets: its request is never read).
+ *
+ * `policy` is read at every call, so a reloaded callers file applies to the
+ * next call.
+ */
+export function authInterceptor(policy: AccessPolicy, logger: Logger): ServerInterceptor {
+  return (method, call) => {
+    const intercepting: ServerInterceptingCall = new ServerInterceptingCall(call, {
+      start: (next) => {
+        next({
+          onReceiveMetadata: (metadata, nextMetadata) => {
+            metadata.remove(CALLER_METADATA_KEY);
+            const started = performance.now();
+            const decision = decideAccess(method.path, metadata, call.getAuthContext().sslPeerCertificate, policy);
+            if (decision.allowed) {
+              if (decision.caller !== undefined) metadata.set(CALLER_METADATA_KEY, callerHeaderValue(decision.caller));
+              nextMetadata(metadata);
+              return;
+            }
+            const { error, caller } = decision;
+            const requestId = requestIdOf(metadata);
+            const name = caller?.name ?? ANONYMOUS;
+            const shortName = method.path.slice(method.path.lastIndexOf('/') + 1);
+            const refusal = toServiceError(error);
+            const line = {
+              requestId,
+              method: shortName,
+              caller: name,
+              code: status[error.code],
+              reason: error.reason,
+              durationMs: Math.round(performance.now() - started),
+            };
+            logger.warn(line, 'call');
+            if (AUDITED_METHODS.has(method.path)) {
+              logger.warn({ audit: true, caller: name, method: shortName, code: line.code, reason: error.reason }, 'audit');
+            }
+            const header = new Metadata();
+            header.set(REQUEST_ID_HEADER, requestId);
+            intercepting.sendMetadata(header);
+            intercepting.sendStatus({ code: refusal.code, details: refusal.details, metadata: refusal.metadata });
+          },
+        });
+      },
+    });
+    return intercepting;
+  };
+}
