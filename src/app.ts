@@ -11,6 +11,7 @@ import {
   ConfigError,
   defaultReflection,
   isLoopbackHost,
+  listenAddress,
   listenProblems,
   loadConfig,
   type Config,
@@ -255,7 +256,7 @@ export async function startApp(options: AppOptions): Promise<RunningApp> {
         limiter: limiter.enabled ? limiter : undefined,
       },
     });
-    const port = await bind(server, `${options.host}:${options.port}`, tls?.credentials ?? ServerCredentials.createInsecure());
+    const port = await bind(server, listenAddress(options.host, options.port), tls?.credentials ?? ServerCredentials.createInsecure());
     // Moves that a crash or a stop cut short go on in the background.
     mover.resumeAll().catch((error: unknown) => logger.error({ err: error }, 'could not look for unfinished merges'));
     const updateHealth = (): void => {

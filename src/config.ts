@@ -92,9 +92,17 @@ export function defaultReflection(authenticated: boolean): ReflectionMode {
   return authenticated ? 'authenticated' : 'open';
 }
 
+/**
+ * The address to bind for HOST and PORT: an IPv6 literal in brackets
+ * (`[::1]:50051`), since gRPC reads a bare `::1:50051` as a name to resolve.
+ */
+export function listenAddress(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Whether HOST names a loopback interface only (127.0.0.0/8, ::1, localhost). */
 export function isLoopbackHost(host: string): boolean {
-  const bare = host.trim().replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
   return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare);
 }
 
@@ -254,6 +262,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const host = env['HOST'] ?? (authenticated ? DEFAULTS.HOST : DEFAULTS.HOST_UNAUTHENTICATED);
   if (host.trim() === '') problems.push('HOST must not be empty');
+  else if (/\s/.test(host)) problems.push(`HOST must not contain white space (got ${JSON.stringify(host)})`);
   else problems.push(...listenProblems({ host, authCallersFile, tlsCertFile, allowUnauthenticatedRemoteCalls, allowPlaintextRemoteCalls }));
 
   const config: Config = {

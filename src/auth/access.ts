@@ -94,6 +94,7 @@ export function decideAccess(
   metadata: Metadata,
   certificate: PeerCertificate | undefined,
   policy: AccessPolicy,
+  options: { readonly rateLimit: boolean } = { rateLimit: true },
 ): AccessDecision {
   const needed = accessOf(path, policy.reflection);
   let caller: Caller | undefined;
@@ -114,7 +115,8 @@ export function decideAccess(
   if (caller !== undefined && !allows(caller.role, needed)) {
     return { allowed: false, error: denied(path, caller.role, needed), caller };
   }
-  const limited = policy.limiter?.take(caller?.name ?? ANONYMOUS, needed);
+  // A key and a certificate may carry the same name: the bucket tells them apart.
+  const limited = options.rateLimit ? policy.limiter?.take(caller === undefined ? ANONYMOUS : `${caller.via}:${caller.name}`, needed) : undefined;
   if (limited !== undefined && !limited.allowed) {
     const seconds = (limited.retryAfterMs / 1000).toFixed(3);
     const error = new AppError('RATE_LIMITED', `rate limit for ${needed} calls reached; retry in ${seconds} s`, {

@@ -4,6 +4,7 @@
  * reload) and the keys command use, so that neither accepts what the other
  * would refuse. Problems are collected and reported together.
  */
+import { API_KEY_PREFIX } from './api-keys.ts';
 import { ROLES, type Role } from './roles.ts';
 
 /** A callers file that cannot be used; the message names the file, each bad entry and the rule it breaks. */
@@ -65,9 +66,14 @@ export function identityProblem(identity: unknown): string | undefined {
   return /\s/.test(identity) ? 'identity must not hold whitespace' : undefined;
 }
 
-/** A value the file holds, quoted and cut short, for a message (never used for hashes). */
+/**
+ * A value the file holds, quoted and cut short, for a message (never used
+ * for hashes). A value that looks like an API key, or holds one, is not
+ * shown at all: an operator may paste a key into the wrong field.
+ */
 function shown(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
+  if (text.includes(API_KEY_PREFIX)) return '(a value that looks like an API key, not shown)';
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 

@@ -34,13 +34,21 @@ interface Loaded {
   readonly certificates: ReadonlyMap<string, Caller>;
 }
 
+/**
+ * How certificate identities compare: a DNS name without regard to case (as
+ * DNS does, and as certificateIdentity lower-cases it), a URI exactly.
+ */
+function identityKey(identity: string): string {
+  return identity.includes('://') ? identity : identity.toLowerCase();
+}
+
 function compile(document: CallersDocument, text: string): Loaded {
   return {
     text,
     digests: document.keys.map((key) => Buffer.from(key.sha256, 'hex')),
     keyCallers: document.keys.map((key) => Object.freeze({ name: key.name, role: key.role, via: 'api-key' as const })),
     certificates: new Map(
-      document.certificates.map((c) => [c.identity, Object.freeze({ name: c.identity, role: c.role, via: 'certificate' as const })]),
+      document.certificates.map((c) => [identityKey(c.identity), Object.freeze({ name: c.identity, role: c.role, via: 'certificate' as const })]),
     ),
   };
 }
@@ -66,6 +74,8 @@ export class CallersFile {
   readonly #path: string;
   readonly #logger: Logger | undefined;
   #loaded: Loaded;
+  /** The text of the last version refused, so that it is reported once. */
+  #rejected: string | undefined;
 
   private constructor(path: string, loaded: Loaded, logger: Logger | undefined) {
     this.#path = path;
@@ -103,7 +113,7 @@ export class CallersFile {
 
   /** The caller a certificate identity names (compared exactly); undefined when not listed. */
   lookupCertificate(identity: string): Caller | undefined {
-    return this.#loaded.certificates.get(identity);
+    return this.#loaded.certificates.get(identityKey(identity));
   }
 
   /**
@@ -159,12 +169,17 @@ export class CallersFile {
 
   async #reload(trigger: Trigger, stopped: () => boolean): Promise<void> {
     let loaded: Loaded;
+    let text: string | undefined;
     try {
-      const text = await readText(this.#path);
-      if (stopped() || (trigger === 'change' && text === this.#loaded.text)) return;
+      text = await readText(this.#path);
+      // A change elsewhere in the folder (a log file beside it, say) leaves
+      // the file as it was: nothing to apply, and a rejected text is not
+      // reported again until it changes (or SIGHUP asks for it).
+      if (stopped() || (trigger === 'change' && (text === this.#loaded.text || text === this.#rejected))) return;
       loaded = compile(parseCallersDocument(text, this.#path), text);
     } catch (error) {
       if (stopped()) return;
+      this.#rejected = text;
       const problems = error instanceof CallersFileError ? error.problems : [(error as Error).message];
       this.#logger?.error(
         { file: this.#path, trigger, problems },
@@ -173,6 +188,7 @@ export class CallersFile {
       return;
     }
     this.#loaded = loaded;
+    this.#rejected = undefined;
     this.#logger?.info({ file: this.#path, trigger, ...this.counts }, 'callers file reloaded');
   }
 }

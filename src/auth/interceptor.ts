@@ -10,7 +10,8 @@ import { Metadata, ServerInterceptingCall, status, type ServerInterceptor } from
 import type { Logger } from 'pino';
 import { toServiceError } from '../errors/grpc-status.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from '../transport/unary.ts';
-import { decideAccess, type AccessPolicy } from './access.ts';
+import type { PeerCertificate } from 'node:tls';
+import { decideAccess, type AccessDecision, type AccessPolicy } from './access.ts';
 import { CALLER_METADATA_KEY } from './caller.ts';
 import { ANONYMOUS, callerHeaderValue } from './caller-header.ts';
 import { AUDITED_METHODS } from './roles.ts';
@@ -28,39 +29,61 @@ import { AUDITED_METHODS } from './roles.ts';
  */
 export function authInterceptor(policy: AccessPolicy, logger: Logger): ServerInterceptor {
   return (method, call) => {
+    const shortName = method.path.slice(method.path.lastIndexOf('/') + 1);
+    const certificate = (): PeerCertificate | undefined => call.getAuthContext().sslPeerCertificate;
+    let admitted: Metadata | undefined;
+    let ended = false;
+
+    /** Ends the call with the decision's status, one call line, and an audit line for a destructive method. */
+    const refuse = (decision: Extract<AccessDecision, { allowed: false }>, requestId: string, started: number, sendHeader: boolean): void => {
+      ended = true;
+      const { error, caller } = decision;
+      const name = caller?.name ?? ANONYMOUS;
+      const code = status[error.code];
+      logger.warn(
+        { requestId, method: shortName, caller: name, code, reason: error.reason, durationMs: Math.round(performance.now() - started) },
+        'call',
+      );
+      if (AUDITED_METHODS.has(method.path)) {
+        logger.warn({ audit: true, requestId, caller: name, method: shortName, code, reason: error.reason }, 'audit');
+      }
+      if (sendHeader) {
+        const header = new Metadata();
+        header.set(REQUEST_ID_HEADER, requestId);
+        intercepting.sendMetadata(header);
+      }
+      const refusal = toServiceError(error);
+      intercepting.sendStatus({ code: refusal.code, details: refusal.details, metadata: refusal.metadata });
+    };
+
     const intercepting: ServerInterceptingCall = new ServerInterceptingCall(call, {
       start: (next) => {
         next({
           onReceiveMetadata: (metadata, nextMetadata) => {
             metadata.remove(CALLER_METADATA_KEY);
             const started = performance.now();
-            const decision = decideAccess(method.path, metadata, call.getAuthContext().sslPeerCertificate, policy);
-            if (decision.allowed) {
-              if (decision.caller !== undefined) metadata.set(CALLER_METADATA_KEY, callerHeaderValue(decision.caller));
-              nextMetadata(metadata);
+            const decision = decideAccess(method.path, metadata, certificate(), policy);
+            if (!decision.allowed) {
+              refuse(decision, requestIdOf(metadata), started, true);
               return;
             }
-            const { error, caller } = decision;
-            const requestId = requestIdOf(metadata);
-            const name = caller?.name ?? ANONYMOUS;
-            const shortName = method.path.slice(method.path.lastIndexOf('/') + 1);
-            const refusal = toServiceError(error);
-            const line = {
-              requestId,
-              method: shortName,
-              caller: name,
-              code: status[error.code],
-              reason: error.reason,
-              durationMs: Math.round(performance.now() - started),
-            };
-            logger.warn(line, 'call');
-            if (AUDITED_METHODS.has(method.path)) {
-              logger.warn({ audit: true, caller: name, method: shortName, code: line.code, reason: error.reason }, 'audit');
+            if (decision.caller !== undefined) metadata.set(CALLER_METADATA_KEY, callerHeaderValue(decision.caller));
+            admitted = metadata;
+            nextMetadata(metadata);
+          },
+          // A stream may outlive its caller's key: each message is checked
+          // against the callers file in force, so a revoked key or a lowered
+          // role stops an open stream at its next message, not only new calls.
+          onReceiveMessage: (message, nextMessage) => {
+            if (ended) return;
+            if (method.requestStream && admitted !== undefined) {
+              const decision = decideAccess(method.path, admitted, certificate(), policy, { rateLimit: false });
+              if (!decision.allowed) {
+                refuse(decision, requestIdOf(admitted), performance.now(), false);
+                return;
+              }
             }
-            const header = new Metadata();
-            header.set(REQUEST_ID_HEADER, requestId);
-            intercepting.sendMetadata(header);
-            intercepting.sendStatus({ code: refusal.code, details: refusal.details, metadata: refusal.metadata });
+            nextMessage(message);
           },
         });
       },

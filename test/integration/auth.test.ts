@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { Metadata, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { CALLER_METADATA_KEY } from '../../src/auth/caller.ts';
+import { decodeStatusDetails } from '../../src/errors/grpc-status.ts';
+import { BulkIdentifyUsersRequest } from '../../src/gen/herald/users/v1/users_service.js';
 import { grpcError, startTestService } from './harness.ts';
 import { bearer, makeKey, scratchFolder, writeCallersFile } from './auth-support.ts';
 
@@ -141,6 +143,32 @@ describe('a reloaded callers file', () => {
     expect((await grpcError(calls.reader(bearer(reader.key)))).details.errorInfo?.reason).toBe('INVALID_CREDENTIALS');
     await writeCallersFile(callersFile, [reader, writer, admin]);
     await expect.poll(() => calls.reader(bearer(reader.key)).then(() => 'accepted', () => 'refused'), { timeout: 10_000, interval: 50 }).toBe('accepted');
+  });
+});
+
+describe('a key revoked while its stream is open', () => {
+  it('stops the stream at its next message; what came after is not written', async () => {
+    const streamer = makeKey('streamer', 'writer');
+    await writeCallersFile(callersFile, [reader, writer, admin, streamer]);
+    await expect.poll(() => calls.reader(bearer(streamer.key)).then(() => 'accepted', () => 'refused'), { timeout: 10_000, interval: 50 }).toBe('accepted');
+    const before = `before-revoke-${Math.random()}`;
+    const after = `after-revoke-${Math.random()}`;
+    const ended = new Promise<{ code: number; reason: string | undefined }>((resolve) => {
+      const stream = service.client.bulkIdentifyUsers(bearer(streamer.key), (error) =>
+        resolve({ code: error?.code ?? status.OK, reason: error === null ? undefined : decodeStatusDetails(error.metadata)?.errorInfo?.reason }),
+      );
+      stream.write(BulkIdentifyUsersRequest.fromPartial({ users: [{ userId: before, name: 'B', email: 'b@example.com' }] }));
+      void (async () => {
+        // The first record is stored (a partial batch is written after 50 ms of quiet).
+        await expect.poll(() => api.getUser({ userId: before }, bearer(reader.key)).then(() => true, () => false), { timeout: 10_000, interval: 20 }).toBe(true);
+        await writeCallersFile(callersFile, [reader, writer, admin]);
+        await expect.poll(() => calls.reader(bearer(streamer.key)).then(() => 'accepted', () => 'refused'), { timeout: 10_000, interval: 50 }).toBe('refused');
+        stream.write(BulkIdentifyUsersRequest.fromPartial({ users: [{ userId: after, name: 'A', email: 'a@example.com' }] }));
+        stream.end();
+      })();
+    });
+    expect(await ended).toEqual({ code: status.UNAUTHENTICATED, reason: 'INVALID_CREDENTIALS' });
+    expect((await grpcError(api.getUser({ userId: after }, bearer(reader.key)))).error.code).toBe(status.NOT_FOUND);
   });
 });
 

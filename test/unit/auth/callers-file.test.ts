@@ -6,7 +6,7 @@
  */
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
 import { pino } from 'pino';
@@ -346,6 +346,24 @@ describe('CallersFile.watch', () => {
     expect(file.lookupKey(newKey)).toMatchObject({ name: 'new' });
   });
 
+  it('reports a bad file once, however often its folder changes (a log file beside it)', async () => {
+    const { path, log } = await watched(GOOD);
+    const refused = log.next(rejected);
+    await writeFile(path, '{"keys": [}');
+    await refused;
+    const sibling = join(dirname(path), 'service.log');
+    const again = log.next(rejected).then(() => 'reported again');
+    for (let i = 0; i < 5; i += 1) await writeFile(sibling, `line ${i}\n`, { flag: 'a' });
+    // Proving that nothing happens takes a bounded wait: ten times the
+    // watcher's settle time, long enough for each change to be looked at.
+    const quiet = new Promise<string>((resolve) => setTimeout(() => resolve('quiet'), 500));
+    expect(await Promise.race([again, quiet])).toBe('quiet');
+    const recovered = log.next(reloaded(3));
+    await writeFile(path, JSON.stringify(withNewKey));
+    await recovered;
+    expect(log.text.filter((raw) => rejected(JSON.parse(raw) as LogLine))).toHaveLength(1);
+  });
+
   it('keeps the previous contents while the file is missing', async () => {
     const { path, file, log } = await watched(GOOD);
     const refused = log.next((line) => rejected(line) && line.trigger === 'SIGHUP');
@@ -353,5 +371,26 @@ describe('CallersFile.watch', () => {
     process.emit('SIGHUP', 'SIGHUP');
     expect((await refused).problems).toEqual(['cannot be read: ENOENT']);
     expect(file.lookupKey(billingKey)).toMatchObject({ name: 'billing-service' });
+  });
+});
+
+describe('a key pasted into the wrong field', () => {
+  it('is never shown in the error, whatever the field', async () => {
+    const pasted = newApiKey();
+    const path = await callersFile({ keys: [{ name: 'x', role: pasted, sha256: hashApiKey(newApiKey()) }], certificates: [{ identity: 'a', role: 'reader', [pasted]: 1 }] });
+    const error = await CallersFile.load(path).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).toMatch(/role/);
+    expect(error?.message).toMatch(/unknown field/);
+    expect(error?.message).not.toContain(pasted.slice(0, 12));
+  });
+});
+
+describe('certificate identities', () => {
+  it('match a DNS name whatever its case, and a URI exactly', async () => {
+    const path = await callersFile({ certificates: [{ identity: 'Billing.Example.Org', role: 'reader' }, { identity: 'spiffe://herald.test/Ops', role: 'admin' }] });
+    const file = await CallersFile.load(path);
+    expect(file.lookupCertificate('billing.example.org')).toMatchObject({ name: 'Billing.Example.Org', role: 'reader' });
+    expect(file.lookupCertificate('spiffe://herald.test/Ops')).toMatchObject({ role: 'admin' });
+    expect(file.lookupCertificate('spiffe://herald.test/ops')).toBeUndefined();
   });
 });

@@ -101,3 +101,22 @@ describe('authentication settings', () => {
     expect(isLoopbackHost(host)).toBe(loopback);
   });
 });
+
+describe('the listen address', () => {
+  it('brackets an IPv6 literal, leaves names and IPv4 alone', async () => {
+    const { listenAddress, isLoopbackHost } = await import('../../../src/config.ts');
+    expect(listenAddress('::1', 50051)).toBe('[::1]:50051');
+    expect(listenAddress('[::1]', 50051)).toBe('[::1]:50051');
+    expect(listenAddress('::', 0)).toBe('[::]:0');
+    expect(listenAddress('127.0.0.1', 50051)).toBe('127.0.0.1:50051');
+    expect(listenAddress('localhost', 50051)).toBe('localhost:50051');
+    expect(isLoopbackHost('::1')).toBe(true);
+    expect(isLoopbackHost('[::1]')).toBe(true);
+    expect(isLoopbackHost('127.0.0.1 ')).toBe(false);
+  });
+
+  it('refuses a HOST with white space, which would pass a trimmed check and fail to bind', async () => {
+    const { loadConfig } = await import('../../../src/config.ts');
+    expect(() => loadConfig({ HOST: '127.0.0.1 ' })).toThrow(/HOST must not contain white space/);
+  });
+});
