@@ -4,36 +4,19 @@
  * and mutual TLS (-cert/-key) with a certificate identity from the callers
  * file. Skipped without grpcurl, like grpcurl.test.ts.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findGrpcurl, NO_GRPCURL, runGrpcurl, type GrpcurlResult } from '../support/grpcurl.ts';
 import { makeCertificates, spiffeId } from '../support/test-certificates.ts';
 import { startTestService } from './harness.ts';
 import { makeKey, scratchFolder, writeCallersFile } from './auth-support.ts';
 
-const run = promisify(execFile);
-
-function findGrpcurl(): string | undefined {
-  const env = process.env['GRPCURL'];
-  if (env !== undefined && env !== '') return env;
-  const folders = [...(process.env['PATH'] ?? '').split(delimiter), process.env['GOBIN'] ?? '', join(process.env['GOPATH'] ?? join(homedir(), 'go'), 'bin')];
-  return folders.filter((f) => f !== '').map((f) => join(f, 'grpcurl')).find((p) => existsSync(p));
-}
 
 const grpcurl = findGrpcurl();
-if (grpcurl === undefined) console.warn('[auth-grpcurl.test] SKIPPED: no grpcurl binary');
+if (grpcurl === undefined) console.warn(`[auth-grpcurl.test] ${NO_GRPCURL}`);
 
-async function grpc(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(grpcurl as string, args, { timeout: 20_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
+function grpc(...args: string[]): Promise<GrpcurlResult> {
+  return runGrpcurl(grpcurl as string, args);
 }
 
 const GET = 'herald.users.v1.UsersService/GetUser';

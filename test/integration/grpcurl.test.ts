@@ -5,47 +5,19 @@
  * grpcurl is found through $GRPCURL, then $PATH, then Go's install folder
  * ($GOBIN or $HOME/go/bin), where `.ci/run` puts it with `go install`.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { findGrpcurl, NO_GRPCURL, runGrpcurl } from '../support/grpcurl.ts';
 import { startTestService } from './harness.ts';
 
-const run = promisify(execFile);
-
-function findGrpcurl(): string | undefined {
-  const env = process.env['GRPCURL'];
-  if (env !== undefined && env !== '') return env;
-  const folders = [
-    ...(process.env['PATH'] ?? '').split(delimiter),
-    process.env['GOBIN'] ?? '',
-    join(process.env['GOPATH'] ?? join(homedir(), 'go'), 'bin'),
-  ];
-  return folders
-    .filter((folder) => folder !== '')
-    .map((folder) => join(folder, 'grpcurl'))
-    .find((path) => existsSync(path));
-}
-
 const grpcurl = findGrpcurl();
-const reason = 'SKIPPED: no grpcurl binary (set GRPCURL, or `go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4`)';
+const reason = NO_GRPCURL;
 if (grpcurl === undefined) console.warn(`[grpcurl.test] ${reason}`);
 
 describe.skipIf(grpcurl === undefined)(`grpcurl against the running service${grpcurl === undefined ? ` (${reason})` : ''}`, async () => {
   const service = await startTestService();
 
-  /** Runs grpcurl; resolves with stdout, or with the failure's output and exit code. */
-  async function grpc(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await run(grpcurl as string, ['-plaintext', ...args], { timeout: 20_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: number; stdout?: string; stderr?: string };
-      return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-    }
-  }
+  /** Runs grpcurl in plaintext; resolves with its output, and its exit code when it fails. */
+  const grpc = (...args: string[]) => runGrpcurl(grpcurl as string, ['-plaintext', ...args]);
 
   it('lists the services through reflection', async () => {
     const { code, stdout } = await grpc(service.address, 'list');

@@ -7,17 +7,15 @@
  * The server is bare (the health service only, and one interceptor that
  * records each call's auth context), so these tests need no MongoDB.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
-import { basename, delimiter, dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { connect, type PeerCertificate } from 'node:tls';
-import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation, protoPath, service as healthService } from 'grpc-health-check';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { findGrpcurl, NO_GRPCURL, runGrpcurl } from '../support/grpcurl.ts';
 import { TlsConfigError, certificateIdentity, loadTlsCredentials, type TlsCertificateSummary, type TlsSettings } from '../../src/auth/tls.ts';
 import { makeCertificates, spiffeId, type CertificateFiles, type TestCertificates } from '../support/test-certificates.ts';
 
@@ -297,38 +295,17 @@ describe('start-up with a bad file', () => {
   });
 });
 
-function findGrpcurl(): string | undefined {
-  const env = process.env['GRPCURL'];
-  if (env !== undefined && env !== '') return env;
-  const folders = [
-    ...(process.env['PATH'] ?? '').split(delimiter),
-    process.env['GOBIN'] ?? '',
-    join(process.env['GOPATH'] ?? join(homedir(), 'go'), 'bin'),
-  ];
-  return folders
-    .filter((folder) => folder !== '')
-    .map((folder) => join(folder, 'grpcurl'))
-    .find((path) => existsSync(path));
-}
-
 const grpcurl = findGrpcurl();
-const reason = 'SKIPPED: no grpcurl binary (set GRPCURL, or `go install github.com/fullstorydev/grpcurl/cmd/grpcurl@v1.9.4`)';
+const reason = NO_GRPCURL;
 if (grpcurl === undefined) console.warn(`[tls.test] ${reason}`);
 
 describe.skipIf(grpcurl === undefined)(`grpcurl over TLS and mutual TLS${grpcurl === undefined ? ` (${reason})` : ''}`, () => {
-  const run = promisify(execFile);
-
   /** grpcurl … Health/Check with the health .proto (the bare server has no reflection). */
   async function grpcurlCheck(address: string, ...tlsArgs: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     const args = ['-import-path', dirname(protoPath), '-proto', basename(protoPath), ...tlsArgs, address, 'grpc.health.v1.Health/Check'];
-    try {
-      const { stdout, stderr } = await run(grpcurl as string, args, { timeout: 20_000 });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: number; stdout?: string; stderr?: string };
-      return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-    }
+    return runGrpcurl(grpcurl as string, args);
   }
+
 
   it('checks health over TLS with -cacert', async () => {
     const server = await startServer({ certFile: certs.serverCertFile, keyFile: certs.serverKeyFile });
