@@ -104,7 +104,8 @@ async function foldOnce(
   if (secondary === undefined) throw withField(userNotFound(secondaryId), 'secondary_user_id');
 
   const { merged, conflicts } = mergeProperties(primary.properties ?? {}, secondary.properties ?? {});
-  const size = sizeOf(toUserRecord({ ...primary, properties: merged }));
+  const mergedUser = toUserRecord({ ...primary, properties: merged });
+  const size = sizeOf(mergedUser);
   if (size > MAX_MERGED_USER_BYTES) {
     throw new AppError(
       'MERGED_PROPERTIES_TOO_LARGE',
@@ -133,8 +134,7 @@ async function foldOnce(
       messages: await db.messages.messages.countDocuments(filters.messages, { session }),
       activities: await db.messages.activities.countDocuments(filters.activities, { session }),
     };
-    const user = toUserRecord({ ...primary, properties: merged });
-    return { user, ...plan, movable };
+    return { user: mergedUser, ...plan, movable };
   }
 
   const written = await db.users.users.findOneAndUpdate(

@@ -53,22 +53,17 @@ export interface Page<T> {
   nextPageToken: string;
 }
 
-/** How many of `items` fit in `maxBytes` as `sizeOf` measures them; the first always does. */
-function fitting<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number): number {
+/**
+ * How many of `items` fit in `maxBytes` as `sizeOf` measures them. The
+ * first `always` of them count as fitting whatever their size: a page
+ * always holds one item, while items added to a reply that already holds
+ * something need not.
+ */
+function fitting<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number, always = 1): number {
   let bytes = 0;
   for (let i = 0; i < items.length; i += 1) {
     bytes += sizeOf(items[i] as T);
-    if (i > 0 && bytes > maxBytes) return i;
-  }
-  return items.length;
-}
-
-/** How many of `items` fit in `maxBytes`, none being required (the reply already holds something). */
-function fittingAfter<T>(items: readonly T[], sizeOf: (item: T) => number, maxBytes: number): number {
-  let bytes = 0;
-  for (let i = 0; i < items.length; i += 1) {
-    bytes += sizeOf(items[i] as T);
-    if (bytes > maxBytes) return i;
+    if (i >= always && bytes > maxBytes) return i;
   }
   return items.length;
 }
@@ -103,7 +98,7 @@ export class MessagesService {
     // The message always goes back; its activities as far as the reply budget allows
     // (activity_count counts them all, and ListActivities reads the rest).
     const budget = MAX_LIST_REPLY_BYTES - this.sizes.message(message);
-    return { message, activities: activities.slice(0, fittingAfter(activities, this.sizes.activity, budget)) };
+    return { message, activities: activities.slice(0, fitting(activities, this.sizes.activity, budget, 0)) };
   }
 
   /** Adds an activity to a message. */
